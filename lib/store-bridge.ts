@@ -1,0 +1,60 @@
+import { once } from './callback'
+import type { SessionRecord, SessionStoreLike } from './types'
+
+/**
+ * Marks a store whose methods return a promise when called without a
+ * callback (sessionware's own stores), so the bridge can skip the callback.
+ */
+export const PROMISE_API = Symbol.for('sessionware.promiseApi')
+
+/** One promise-based view of any store, whatever its convention. */
+export interface BridgedStore {
+  readonly store: SessionStoreLike
+  readonly canTouch: boolean
+  get(sid: string): Promise<SessionRecord | null>
+  set(sid: string, record: SessionRecord): Promise<void>
+  destroy(sid: string): Promise<void>
+  touch(sid: string, record: SessionRecord): Promise<void>
+}
+
+type Method = 'get' | 'set' | 'destroy' | 'touch'
+
+/**
+ * Bridge a store. Stores written for express-session are EventEmitters and
+ * answer through a callback; promise stores (bunway, bun-router) are not, and
+ * get no callback, since their third argument means something else. Either
+ * way the first answer wins, a second one is ignored and a throw is an error.
+ */
+export function bridgeStore(store: SessionStoreLike): BridgedStore {
+  const promiseOnly = (store as any)[PROMISE_API] === true || typeof store.on !== 'function'
+
+  function call<T>(method: Method, args: unknown[]): Promise<T> {
+    const fn = (store as any)[method] as Function
+    if (promiseOnly) {
+      try {
+        const result = fn.apply(store, args)
+        return result && typeof result.then === 'function' ? result : Promise.resolve(result)
+      } catch (err) {
+        return Promise.reject(err)
+      }
+    }
+    return once<T>((callback) => fn.apply(store, [...args, callback]))
+  }
+
+  return {
+    store,
+    canTouch: typeof store.touch === 'function',
+    get(sid) {
+      return call<SessionRecord | null | undefined>('get', [sid]).then(
+        (record) => (record && typeof record === 'object' ? record : null),
+        (err) => {
+          if (err && err.code === 'ENOENT') return null
+          throw err
+        }
+      )
+    },
+    set: (sid, record) => call<void>('set', [sid, record]),
+    destroy: (sid) => call<void>('destroy', [sid]),
+    touch: (sid, record) => call<void>('touch', [sid, record])
+  }
+}

@@ -1,0 +1,76 @@
+import type { Callback } from './callback'
+
+/** The cookie fields kept in every stored session record (express-session's `cookie.data`). */
+export interface CookieData {
+  originalMaxAge: number | null
+  expires?: Date | string | null
+  secure?: boolean | 'auto'
+  httpOnly?: boolean
+  domain?: string
+  path?: string
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  priority?: 'low' | 'medium' | 'high'
+  partitioned?: boolean
+}
+
+/** Cookie options, as express-session documents them. */
+export interface CookieOptions {
+  /** Lifetime in milliseconds; unset means a browser-session cookie. */
+  maxAge?: number | null
+  expires?: Date | null
+  /** `true`, `false`, or `'auto'` (secure only when the request is). */
+  secure?: boolean | 'auto'
+  httpOnly?: boolean
+  domain?: string
+  path?: string
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  priority?: 'low' | 'medium' | 'high'
+  partitioned?: boolean
+}
+
+/** A session record as a store holds it: user data plus the `cookie` object. */
+export interface SessionRecord {
+  cookie: CookieData
+  [key: string]: any
+}
+
+/**
+ * Any store sessionware can use. Callback stores (express-session's contract),
+ * promise stores (`async get(sid)`) and stores that do both are all accepted.
+ */
+export interface SessionStoreLike {
+  get(sid: string, callback?: Callback<SessionRecord | null | undefined>): unknown
+  set(sid: string, session: SessionRecord, callback?: Callback): unknown
+  destroy(sid: string, callback?: Callback): unknown
+  touch?(sid: string, session: SessionRecord, callback?: Callback): unknown
+  all?(callback?: Callback<any>): unknown
+  length?(callback?: Callback<number>): unknown
+  clear?(callback?: Callback): unknown
+  on?(event: string, listener: (...args: any[]) => void): unknown
+}
+
+/** Options accepted by `session(options)`: express-session 1.19's, one for one. */
+export interface SessionOptions {
+  /** Secret(s) used to sign the session ID cookie: the first signs, all verify. Falls back to `req.secret`. */
+  secret?: string | string[]
+  /** Cookie settings, or a function of the request returning them. */
+  cookie?: CookieOptions | ((req: any) => CookieOptions)
+  /** Generates a new session ID; defaults to 24 random bytes, base64url. */
+  genid?: (req: any) => string
+  /** The cookie name (default `connect.sid`). */
+  name?: string
+  /** Deprecated alias of `name`, still read by express-session. */
+  key?: string
+  /** Trust the reverse proxy (`X-Forwarded-Proto`) when deciding whether a request is secure. */
+  proxy?: boolean
+  /** Save the session back even when it was not modified (default `true`, as in express-session). */
+  resave?: boolean
+  /** Send the cookie on every response, resetting its expiry. */
+  rolling?: boolean
+  /** Save new sessions that were not modified (default `true`, as in express-session). */
+  saveUninitialized?: boolean
+  /** Where sessions live; defaults to a new MemoryStore. */
+  store?: SessionStoreLike
+  /** What happens when `req.session` is deleted or set to null: `'keep'` (default) or `'destroy'`. */
+  unset?: 'destroy' | 'keep'
+}

@@ -1,0 +1,227 @@
+import { settle, type Callback } from '../lib/callback'
+import { Cookie, stringifyWithoutCookie } from '../lib/cookie'
+import { checkSid, expiryOf, serializeError } from '../lib/record'
+import { Store } from '../lib/store'
+import { PROMISE_API } from '../lib/store-bridge'
+import type { SessionRecord } from '../lib/types'
+
+export interface MemoryStoreOptions {
+  /** The most sessions kept; past it the least recently written one is evicted (an `evict` event is emitted). */
+  max?: number
+  /** Lifetime in ms of records whose cookie has no expiry; default: until the process ends. */
+  ttl?: number
+  /** How often expired sessions are swept, in ms (default 60 000); `0` or `false` turns sweeping off. */
+  sweepInterval?: number | false
+}
+
+interface Entry {
+  /** JSON of the record's cookie, or undefined for a record without one. */
+  cookie: string | undefined
+  /** JSON of the rest of the record. */
+  rest: string
+  expires: number
+}
+
+// A sweep gives the event loop back after this long, and goes on later.
+const SWEEP_SLICE_MS = 4
+
+/**
+ * Sessions in this process's memory, kept as JSON so that nobody can change a
+ * stored session by reference. Expired sessions are swept in the background
+ * on an unref'd timer, a few milliseconds at a time.
+ */
+export class MemoryStore extends Store {
+  private readonly sessions = new Map<string, Entry>()
+  private readonly max: number
+  private readonly ttl: number | undefined
+  private sweepTimer: ReturnType<typeof setInterval> | undefined
+  private sweeping: Iterator<[string, Entry]> | undefined
+
+  constructor(options: MemoryStoreOptions = {}) {
+    super()
+    this.max = options.max && options.max > 0 ? options.max : Infinity
+    this.ttl = options.ttl
+    const interval = options.sweepInterval === undefined ? 60_000 : options.sweepInterval
+    if (interval && interval > 0) {
+      this.sweepTimer = setInterval(() => this.sweep(), interval)
+      this.sweepTimer.unref?.()
+    }
+  }
+
+  /** How many sessions are held and not yet expired. */
+  get size(): number {
+    const now = Date.now()
+    let live = 0
+    for (const entry of this.sessions.values()) if (entry.expires > now) live++
+    return live
+  }
+
+  get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
+    return settle(this.run(() => this.read(sid)), callback)
+  }
+
+  /**
+   * Store a record. A third argument that is a number is a lifetime in ms for
+   * a record whose cookie carries no expiry (bunway's `set(sid, data, maxAge)`).
+   */
+  set(sid: string, session: SessionRecord, callback?: Callback): Promise<void>
+  set(sid: string, session: SessionRecord, maxAge?: number, callback?: Callback): Promise<void>
+  set(sid: string, session: SessionRecord, maxAgeOrCallback?: number | Callback, callback?: Callback): Promise<void> {
+    const maxAge = typeof maxAgeOrCallback === 'number' ? maxAgeOrCallback : this.ttl
+    const done = typeof maxAgeOrCallback === 'function' ? maxAgeOrCallback : callback
+    return settle(this.run(() => this.write(sid, session, maxAge)), done)
+  }
+
+  destroy(sid: string, callback?: Callback): Promise<void> {
+    return settle(
+      this.run(() => {
+        checkSid(sid)
+        this.sessions.delete(sid)
+      }),
+      callback
+    )
+  }
+
+  /** Refresh a session's expiry from `session.cookie` without rewriting its data. */
+  touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
+    return settle(
+      this.run(() => {
+        checkSid(sid)
+        const entry = this.live(sid)
+        if (!entry) return
+        if (session && session.cookie) entry.cookie = JSON.stringify(session.cookie)
+        entry.expires = expiryOf(session, this.ttl)
+        this.sessions.delete(sid)
+        this.sessions.set(sid, entry)
+      }),
+      callback
+    )
+  }
+
+  /** Every live session, as an object keyed by session ID. */
+  all(callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
+    return settle(
+      this.run(() => {
+        const now = Date.now()
+        const result: Record<string, SessionRecord> = Object.create(null)
+        for (const [sid, entry] of this.sessions) {
+          if (entry.expires > now) result[sid] = JSON.parse(assemble(entry))
+        }
+        return result
+      }),
+      callback
+    )
+  }
+
+  length(callback?: Callback<number>): Promise<number> {
+    return settle(this.run(() => this.size), callback)
+  }
+
+  clear(callback?: Callback): Promise<void> {
+    return settle(this.run(() => this.sessions.clear()), callback)
+  }
+
+  /** Stop the background sweep (it never keeps the process alive anyway). */
+  close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer)
+    this.sweepTimer = undefined
+  }
+
+  /**
+   * Remove expired sessions, giving the event loop back every few
+   * milliseconds. Runs on its own timer; callable by hand.
+   */
+  sweep(): void {
+    if (this.sweeping) return
+    this.sweeping = this.sessions.entries()
+    this.sweepSlice()
+  }
+
+  private sweepSlice(): void {
+    const iterator = this.sweeping
+    if (!iterator) return
+    const deadline = performance.now() + SWEEP_SLICE_MS
+    const now = Date.now()
+    let checked = 0
+    for (let step = iterator.next(); !step.done; step = iterator.next()) {
+      const [sid, entry] = step.value
+      if (entry.expires <= now) this.sessions.delete(sid)
+      if (++checked % 1024 === 0 && performance.now() > deadline) {
+        setImmediate(() => this.sweepSlice())
+        return
+      }
+    }
+    this.sweeping = undefined
+  }
+
+  private run<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work())
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  private live(sid: string): Entry | undefined {
+    const entry = this.sessions.get(sid)
+    if (entry && entry.expires <= Date.now()) {
+      this.sessions.delete(sid)
+      return undefined
+    }
+    return entry
+  }
+
+  private read(sid: string): SessionRecord | null {
+    checkSid(sid)
+    const entry = this.live(sid)
+    return entry ? JSON.parse(assemble(entry)) : null
+  }
+
+  private write(sid: string, record: SessionRecord, maxAge: number | undefined): void {
+    checkSid(sid)
+    if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
+    let entry: Entry
+    try {
+      entry = {
+        cookie: record.cookie ? JSON.stringify(record.cookie) : undefined,
+        rest: stringifyRest(record),
+        expires: expiryOf(record, maxAge)
+      }
+    } catch (err) {
+      throw serializeError(sid, err)
+    }
+    const existed = this.sessions.delete(sid)
+    if (!existed && this.sessions.size >= this.max) this.evictOne()
+    this.sessions.set(sid, entry)
+  }
+
+  private evictOne(): void {
+    const now = Date.now()
+    for (const [sid, entry] of this.sessions) {
+      if (entry.expires <= now) {
+        this.sessions.delete(sid)
+        return
+      }
+      break
+    }
+    const oldest = this.sessions.keys().next().value
+    if (oldest !== undefined) {
+      this.sessions.delete(oldest)
+      this.emit('evict', oldest)
+    }
+  }
+}
+
+;(MemoryStore.prototype as any)[PROMISE_API] = true
+
+function stringifyRest(record: SessionRecord): string {
+  if (record.cookie instanceof Cookie) return stringifyWithoutCookie(record)
+  return JSON.stringify(record, function (this: unknown, key, value) {
+    return this === record && key === 'cookie' ? undefined : value
+  })
+}
+
+function assemble(entry: Entry): string {
+  if (entry.cookie === undefined) return entry.rest
+  return '{"cookie":' + entry.cookie + (entry.rest.length > 2 ? ',' + entry.rest.slice(1) : '}')
+}
