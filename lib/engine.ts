@@ -1,0 +1,308 @@
+import { parse as parseCookies } from 'cookie'
+import { Cookie, stringifyWithoutCookie } from './cookie'
+import type { ResolvedOptions } from './options'
+import { serializeError } from './record'
+import { decorateRequest } from './request'
+import { attachHost, Session, type SessionHost } from './session'
+import { Signer } from './signature'
+import { cookieFromRecord } from './store'
+import { bridgeStore, type BridgedStore } from './store-bridge'
+import type { CookieOptions, SessionRecord } from './types'
+
+/**
+ * How the engine reads a request, whatever framework it comes from. Each
+ * adapter provides one; the engine itself knows nothing of Node or Bun.
+ */
+export interface RequestAccess {
+  /** A request header by lower-case name. */
+  header(req: any, name: string): string | undefined
+  /** Whether the connection itself is TLS. */
+  encrypted(req: any): boolean
+  /** The request's full original URL (path and query). */
+  originalUrl(req: any): string
+}
+
+/** What the adapter must do when the response is about to go out. */
+export interface Commit {
+  /** A `Set-Cookie` line to append, if one is due. */
+  cookie?: string
+  /** The store write to wait for before releasing the response, if any. */
+  work?: Promise<void>
+}
+
+/** The framework-free session engine behind `session(options)`. */
+export class SessionEngine {
+  readonly options: ResolvedOptions
+  readonly store: BridgedStore
+  private readonly signer: Signer | undefined
+  private readonly requestSigners = new Map<string, Signer>()
+  private ready = true
+
+  constructor(options: ResolvedOptions) {
+    this.options = options
+    this.store = bridgeStore(options.store)
+    this.signer = options.secrets && new Signer(options.secrets)
+    const store = options.store
+    if (typeof store.on === 'function') {
+      store.on('disconnect', () => (this.ready = false))
+      store.on('connect', () => (this.ready = true))
+    }
+    // express-session's Store.prototype.regenerate relies on this.
+    ;(store as any).generate = (req: any) => this.generateFor(req, this.cookieOptions(req))
+  }
+
+  /**
+   * Load or create `req.session`. Returns the request's state (a promise when
+   * the store must be asked), or `undefined` when this request gets no
+   * session: one is already there, the store is disconnected, or the cookie
+   * path does not match. Throws when no secret is available.
+   */
+  start(req: any, access: RequestAccess): RequestState | Promise<RequestState> | undefined {
+    if (req.session || !this.ready) return undefined
+    const cookieOptions = this.cookieOptions(req)
+    if (!pathname(access.originalUrl(req)).startsWith(cookieOptions.path || '/')) return undefined
+
+    const signer = this.signerFor(req)
+    req.sessionStore = this.options.store
+    decorateRequest(req)
+    const state = new RequestState(this, req, access, signer, cookieOptions)
+    const cookieId = (req.sessionID = this.readCookie(req, access, signer))
+    state.cookieId = cookieId
+    if (!cookieId) {
+      state.generate()
+      return state
+    }
+    return this.store.get(cookieId).then((record) => {
+      if (record) state.inflate(record)
+      else state.generate()
+      return state
+    })
+  }
+
+  /** Give `req` a brand-new session with a new ID. */
+  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess): Session {
+    req.sessionID = this.options.genid(req)
+    const session = new Session(req)
+    session.cookie = new Cookie(cookieOptions)
+    if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
+      const secure = access ? this.isSecure(req, access) : req.secure === true
+      if (cookieOptions.secure === 'auto') session.cookie.secure = secure
+      if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax'
+    }
+    req.session = session
+    return session
+  }
+
+  /** express-session's rule: TLS socket, else `proxy` decides between `req.secure` and X-Forwarded-Proto. */
+  isSecure(req: any, access: RequestAccess): boolean {
+    if (access.encrypted(req)) return true
+    const proxy = this.options.proxy
+    if (proxy === false) return false
+    if (proxy !== true) return req.secure === true
+    const header = access.header(req, 'x-forwarded-proto') || ''
+    const comma = header.indexOf(',')
+    return (comma === -1 ? header : header.slice(0, comma)).trim().toLowerCase() === 'https'
+  }
+
+  private cookieOptions(req: any): CookieOptions {
+    const cookie = this.options.cookie
+    return (typeof cookie === 'function' ? cookie(req) : cookie) || {}
+  }
+
+  private signerFor(req: any): Signer {
+    if (this.signer) return this.signer
+    const secret = req.secret
+    if (!secret) throw new Error('secret option required for sessions')
+    let signer = this.requestSigners.get(secret)
+    if (!signer) {
+      if (this.requestSigners.size > 16) this.requestSigners.clear()
+      this.requestSigners.set(secret, (signer = new Signer([secret])))
+    }
+    return signer
+  }
+
+  private readCookie(req: any, access: RequestAccess, signer: Signer): string | undefined {
+    const name = this.options.name
+    const header = access.header(req, 'cookie')
+    let id: string | undefined
+    if (header) {
+      const raw = parseCookies(header)[name]
+      if (raw) id = signer.unsign(raw)
+    }
+    // Fallbacks kept from express-session for apps that run cookie-parser first.
+    if (!id && req.signedCookies && typeof req.signedCookies[name] === 'string') id = req.signedCookies[name]
+    if (!id && req.cookies && typeof req.cookies[name] === 'string') id = signer.unsign(req.cookies[name])
+    return id || undefined
+  }
+}
+
+/**
+ * One request's session bookkeeping: what came in, what was saved, and the
+ * decisions express-session makes at the end (save, touch, destroy, cookie).
+ */
+export class RequestState implements SessionHost {
+  cookieId: string | undefined
+  private originalId: string | undefined
+  private originalJson: string | undefined
+  private savedJson: string | undefined
+  private touched = false
+  private cookieDecided = false
+
+  constructor(
+    private readonly engine: SessionEngine,
+    readonly req: any,
+    private readonly access: RequestAccess,
+    private readonly signer: Signer,
+    private readonly cookieOptions: CookieOptions
+  ) {}
+
+  generate(): void {
+    const session = this.engine.generateFor(this.req, this.cookieOptions, this.access)
+    attachHost(session, this)
+    this.originalId = this.req.sessionID
+    this.originalJson = stringifyWithoutCookie(session)
+  }
+
+  inflate(record: SessionRecord): void {
+    const session = this.install(record)
+    this.originalId = this.req.sessionID
+    this.originalJson = stringifyWithoutCookie(session)
+    if (!this.engine.options.resave) this.savedJson = this.originalJson
+  }
+
+  /**
+   * The `Set-Cookie` line when the headers go out before the end of the
+   * response (an explicit `writeHead` or a streamed body).
+   */
+  headerCookie(): string | undefined {
+    if (this.cookieDecided) return undefined
+    this.cookieDecided = true
+    const session = this.req.session as Session | undefined
+    if (!session || typeof this.req.sessionID !== 'string') return undefined
+    return this.cookieFor(session, this.isModified(session, stringifyWithoutCookie(session)))
+  }
+
+  /**
+   * Decide everything at the end of the response: the cookie (unless headers
+   * already went out) and the store work to wait for. Throws when the
+   * session cannot be serialized.
+   */
+  commit(): Commit {
+    const req = this.req
+    const session = req.session as Session | undefined | null
+    const id = req.sessionID
+    if (session == null) {
+      this.cookieDecided = true
+      if (id && this.engine.options.unsetDestroy) return { work: this.engine.store.destroy(id) }
+      return {}
+    }
+    if (typeof id !== 'string') return {}
+
+    let json: string
+    try {
+      json = stringifyWithoutCookie(session)
+    } catch (err) {
+      throw serializeError(id, err)
+    }
+    const modified = this.isModified(session, json)
+    const result: Commit = {}
+    if (!this.cookieDecided) {
+      this.cookieDecided = true
+      result.cookie = this.cookieFor(session, modified)
+    }
+    if (!this.touched) {
+      this.touched = true
+      session.touch()
+    }
+    const saveWanted =
+      !this.engine.options.saveUninitialized && this.savedJson === undefined && this.cookieId !== id
+        ? modified
+        : !(this.originalId === session.id && this.savedJson === json)
+    if (saveWanted) {
+      this.savedJson = json
+      result.work = this.engine.store.set(session.id, session as unknown as SessionRecord)
+    } else if (this.cookieId === id && this.engine.store.canTouch) {
+      result.work = this.engine.store.touch(id, session as unknown as SessionRecord)
+    }
+    return result
+  }
+
+  // SessionHost: what req.session's methods call.
+
+  save(session: Session): Promise<void> {
+    try {
+      this.savedJson = stringifyWithoutCookie(session)
+    } catch (err) {
+      return Promise.reject(serializeError(session.id, err))
+    }
+    return this.engine.store.set(session.id, session as unknown as SessionRecord)
+  }
+
+  reload(session: Session): Promise<void> {
+    return this.engine.store.get(session.id).then((record) => {
+      if (!record) throw new Error('failed to load session')
+      this.install(record)
+    })
+  }
+
+  destroy(session: Session): Promise<void> {
+    delete this.req.session
+    return this.engine.store.destroy(session.id)
+  }
+
+  regenerate(): Promise<void> {
+    const finish = () => {
+      this.engine.generateFor(this.req, this.cookieOptions, this.access)
+      attachHost(this.req.session, this)
+    }
+    return this.engine.store.destroy(this.req.sessionID).then(finish, (err) => {
+      finish()
+      throw err
+    })
+  }
+
+  private install(record: SessionRecord): Session {
+    record.cookie = cookieFromRecord(record.cookie, this.cookieOptions) as any
+    const session = new Session(this.req, record)
+    attachHost(session, this)
+    this.req.session = session
+    return session
+  }
+
+  private isModified(session: Session, json: string): boolean {
+    return this.originalId !== session.id || this.originalJson !== json
+  }
+
+  private cookieFor(session: Session, modified: boolean): string | undefined {
+    const options = this.engine.options
+    const wanted =
+      this.cookieId !== this.req.sessionID
+        ? options.saveUninitialized || modified
+        : options.rolling || (session.cookie.expires != null && modified)
+    if (!wanted) return undefined
+    if (session.cookie.secure && !this.engine.isSecure(this.req, this.access)) return undefined
+    if (!this.touched) {
+      this.touched = true
+      session.touch()
+    }
+    return session.cookie.serialize(options.name, this.signer.sign(this.req.sessionID))
+  }
+}
+
+/** The path part of a request URL (express-session uses parseurl.original). */
+export function pathname(url: string): string {
+  let start = 0
+  if (url.charCodeAt(0) !== 0x2f /* / */) {
+    const scheme = url.indexOf('://')
+    if (scheme !== -1) {
+      start = url.indexOf('/', scheme + 3)
+      if (start === -1) return '/'
+    }
+  }
+  let end = url.length
+  const query = url.indexOf('?', start)
+  if (query !== -1) end = query
+  const hash = url.indexOf('#', start)
+  if (hash !== -1 && hash < end) end = hash
+  return url.slice(start, end) || '/'
+}

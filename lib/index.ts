@@ -1,0 +1,74 @@
+import * as cookieModule from './cookie'
+import { session as createSession, type SessionMiddleware as Middleware } from './middleware'
+import * as sessionModule from './session'
+import { Store as StoreBase, type StoreConstructor } from './store'
+import type * as types from './types'
+import * as memoryModule from '../stores/memory'
+import type { Callback as CallbackType } from './callback'
+
+/**
+ * Create the session middleware: express-session's options, cookie and
+ * stored records, with promise forms of every method.
+ *
+ * `const session = require('sessionware')` and `import session from 'sessionware'`
+ * both give this function, with the classes attached as in express-session.
+ */
+function session(options?: types.SessionOptions): Middleware {
+  return createSession(options)
+}
+
+const sessionFactory = session
+
+namespace session {
+  /**
+   * The user's session data. Extend it with declaration merging:
+   * `declare module 'sessionware' { interface SessionData { userId: string } }`
+   */
+  export interface SessionData {
+    cookie: cookieModule.Cookie
+  }
+
+  export type SessionOptions = types.SessionOptions
+  export type CookieOptions = types.CookieOptions
+  export type CookieData = types.CookieData
+  export type SessionRecord = types.SessionRecord
+  export type SessionStoreLike = types.SessionStoreLike
+  export type SessionMiddleware = Middleware
+  export type MemoryStoreOptions = memoryModule.MemoryStoreOptions
+  export type Callback<T = void> = CallbackType<T>
+
+  export const Store: StoreConstructor = StoreBase
+  export type Store = StoreBase
+  export import Cookie = cookieModule.Cookie
+  export import Session = sessionModule.Session
+  export import MemoryStore = memoryModule.MemoryStore
+  /** The same factory, for `import { session } from 'sessionware'`. */
+  export const session: typeof sessionFactory = sessionFactory
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** This request's session; see `SessionData` to type your own fields. */
+      session: session.Session & Partial<session.SessionData>
+      /** This request's session ID. */
+      sessionID: string
+      /** The store sessions are loaded from and saved to. */
+      sessionStore: session.Store
+      /** connect-flash's API: add with `(type, msg)`, read and clear with `(type)` or `()`. */
+      flash(): Record<string, string[]>
+      flash(type: string): string[]
+      flash(type: string, message: string | string[]): number
+      flash(type: string, format: string, ...args: unknown[]): number
+      /** Destroy the session and start a new one with a new ID. */
+      regenerateSession(): Promise<void>
+      /** Remove the session from the store and from the request. */
+      destroySession(): Promise<void>
+    }
+  }
+}
+
+Object.defineProperty(session, 'default', { value: session, enumerable: false })
+
+export = session

@@ -1,0 +1,84 @@
+import uid from 'uid-safe'
+import { MemoryStore } from '../stores/memory'
+import type { CookieOptions, SessionOptions, SessionStoreLike } from './types'
+
+/** Options after defaults and validation; the user's object is never changed. */
+export interface ResolvedOptions {
+  cookie: CookieOptions | ((req: any) => CookieOptions)
+  genid: (req: any) => string
+  name: string
+  proxy: boolean | undefined
+  resave: boolean
+  rolling: boolean
+  saveUninitialized: boolean
+  /** Undefined when the secret comes from `req.secret` (cookie-parser). */
+  secrets: string[] | undefined
+  store: SessionStoreLike
+  unsetDestroy: boolean
+}
+
+/** Apply express-session's defaults, with its validation and error messages. */
+export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
+  const opts = options || {}
+  const genid = opts.genid || generateSessionId
+  if (typeof genid !== 'function') throw new TypeError('genid option must be a function')
+
+  const cookie = opts.cookie || {}
+  if (typeof cookie !== 'object' && typeof cookie !== 'function') {
+    throw new TypeError('argument options must be a object')
+  }
+
+  let resave = opts.resave
+  if (resave === undefined) {
+    deprecate('undefined resave option; provide resave option')
+    resave = true
+  }
+
+  let saveUninitialized = opts.saveUninitialized
+  if (saveUninitialized === undefined) {
+    deprecate('undefined saveUninitialized option; provide saveUninitialized option')
+    saveUninitialized = true
+  }
+
+  if (opts.unset && opts.unset !== 'destroy' && opts.unset !== 'keep') {
+    throw new TypeError('unset option must be "destroy" or "keep"')
+  }
+
+  const secret = opts.secret
+  if (Array.isArray(secret) && secret.length === 0) {
+    throw new TypeError('secret option array must contain one or more strings')
+  }
+  const secrets = secret ? (Array.isArray(secret) ? secret : [secret]) : undefined
+  if (secrets && !secrets.every((s) => typeof s === 'string' && s.length > 0)) {
+    throw new TypeError('secret option must be a string or an array of non-empty strings')
+  }
+  if (!secrets) deprecate('req.secret; provide secret option')
+
+  const store = opts.store || new MemoryStore()
+  for (const method of ['get', 'set', 'destroy'] as const) {
+    if (typeof (store as any)[method] !== 'function') {
+      throw new TypeError(`store must implement ${method}(sid, ...)`)
+    }
+  }
+
+  return {
+    cookie,
+    genid,
+    name: opts.name || opts.key || 'connect.sid',
+    proxy: opts.proxy,
+    resave: Boolean(resave),
+    rolling: Boolean(opts.rolling),
+    saveUninitialized: Boolean(saveUninitialized),
+    secrets,
+    store,
+    unsetDestroy: opts.unset === 'destroy'
+  }
+}
+
+function generateSessionId(): string {
+  return uid.sync(24)
+}
+
+function deprecate(message: string): void {
+  process.emitWarning(message, { type: 'DeprecationWarning', code: 'SESSIONWARE' })
+}

@@ -1,0 +1,82 @@
+import http from 'http'
+import type { AddressInfo } from 'net'
+
+export interface Served {
+  url: string
+  close(): Promise<void>
+}
+
+/** Serve a request listener (plain handler or Express app) on 127.0.0.1, port 0. */
+export async function serve(listener: http.RequestListener): Promise<Served> {
+  const server = http.createServer(listener)
+  server.keepAliveTimeout = 100
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.()
+        server.close(() => resolve())
+      })
+  }
+}
+
+export interface Reply {
+  status: number
+  body: string
+  setCookie: string[]
+  headers: Headers
+}
+
+export interface RequestOptions {
+  method?: string
+  cookie?: string
+  headers?: Record<string, string>
+  body?: string
+}
+
+/** One HTTP request, redirects not followed. */
+export async function request(url: string, options: RequestOptions = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.cookie) headers.cookie = options.cookie
+  const res = await fetch(url, { method: options.method || 'GET', headers, body: options.body, redirect: 'manual' })
+  return { status: res.status, body: await res.text(), setCookie: res.headers.getSetCookie(), headers: res.headers }
+}
+
+/** The `name=value` part of the Set-Cookie line for `name`, if any. */
+export function cookiePair(setCookie: string[], name = 'connect.sid'): string | undefined {
+  const line = setCookie.find((l) => l.startsWith(name + '='))
+  return line && line.split(';')[0]
+}
+
+/** A browser-like client that keeps one cookie jar for a base URL. */
+export class Client {
+  private jar = new Map<string, string>()
+  constructor(readonly base: string) {}
+
+  get cookie(): string {
+    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  set(name: string, value: string): void {
+    this.jar.set(name, value)
+  }
+
+  async get(path: string, options: RequestOptions = {}): Promise<Reply> {
+    const reply = await request(this.base + path, { ...options, cookie: options.cookie ?? (this.cookie || undefined) })
+    for (const line of reply.setCookie) {
+      const [pair, ...attrs] = line.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq)
+      const expired = attrs.some((a) => /^\s*expires=thu, 01 jan 1970/i.test(a))
+      if (expired) this.jar.delete(name)
+      else this.jar.set(name, pair.slice(eq + 1))
+    }
+    return reply
+  }
+
+  post(path: string, options: RequestOptions = {}): Promise<Reply> {
+    return this.get(path, { ...options, method: 'POST' })
+  }
+}

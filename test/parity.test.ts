@@ -1,0 +1,103 @@
+import expressSession from 'express-session'
+import { describe, expect, it } from 'vitest'
+import { frameworks, implementations, scenarioApp, sequentialIds, type Implementation } from './helpers/apps'
+import { Client, serve } from './helpers/http'
+
+/**
+ * The same scenario, run against express-session and sessionware with the
+ * same store (express-session's own MemoryStore, a third-party store for us),
+ * must give the same statuses, bodies, Set-Cookie lines and stored records.
+ */
+interface Step {
+  path: string
+  headers?: Record<string, string>
+  /** Replace the client's cookie for this request. */
+  cookie?: string
+}
+
+interface Scenario {
+  name: string
+  options?: Record<string, unknown>
+  steps: Step[]
+  trustProxy?: unknown
+}
+
+const scenarios: Scenario[] = [
+  { name: 'counter, default options', options: { resave: undefined, saveUninitialized: undefined }, steps: [{ path: '/count' }, { path: '/count' }, { path: '/read' }] },
+  { name: 'counter, resave false, saveUninitialized false', options: { resave: false, saveUninitialized: false }, steps: [{ path: '/noop' }, { path: '/count' }, { path: '/noop' }, { path: '/count' }] },
+  { name: 'uninitialized sessions saved', options: { saveUninitialized: true }, steps: [{ path: '/noop' }, { path: '/noop' }] },
+  { name: 'resave rewrites unmodified sessions', options: { resave: true }, steps: [{ path: '/count' }, { path: '/noop' }, { path: '/read' }] },
+  { name: 'rolling sends the cookie every time', options: { rolling: true, cookie: { maxAge: 60_000 } }, steps: [{ path: '/count' }, { path: '/noop' }, { path: '/read' }] },
+  { name: 'maxAge cookie re-sent when modified', options: { cookie: { maxAge: 60_000 } }, steps: [{ path: '/count' }, { path: '/noop' }, { path: '/count' }] },
+  { name: 'every cookie attribute', options: { name: 'sid', cookie: { maxAge: 5000, domain: 'example.com', path: '/', httpOnly: false, sameSite: 'strict', priority: 'high', partitioned: true } }, steps: [{ path: '/count' }] },
+  { name: 'tampered cookie gets a fresh session', steps: [{ path: '/count' }, { path: '/count', cookie: 'connect.sid=s%3Asid0001.badsignature' }] },
+  { name: 'unknown but signed id is not adopted', steps: [{ path: '/count', cookie: `connect.sid=${encodeURIComponent('s:' + require('cookie-signature').sign('chosen-by-client', 'keyboard cat'))}` }, { path: '/read' }] },
+  { name: 'garbage cookies', steps: [{ path: '/count', cookie: 'connect.sid=%E0%A4%A' }, { path: '/count', cookie: 'connect.sid=s:' }, { path: '/count', cookie: 'connect.sid=' + 'x'.repeat(4000) }, { path: '/count', cookie: ';;;=;connect.sid' }] },
+  { name: 'login regenerates, then redirect sees the data', steps: [{ path: '/count' }, { path: '/login' }, { path: '/whoami' }, { path: '/read' }] },
+  { name: 'logout destroys', steps: [{ path: '/count' }, { path: '/logout' }, { path: '/read' }] },
+  { name: 'unset keep', options: { unset: 'keep' }, steps: [{ path: '/count' }, { path: '/unset' }, { path: '/read' }] },
+  { name: 'unset destroy', options: { unset: 'destroy' }, steps: [{ path: '/count' }, { path: '/unset' }, { path: '/read' }] },
+  { name: 'remember me changes the cookie and stored expiry', steps: [{ path: '/count' }, { path: '/remember' }, { path: '/read' }] },
+  { name: 'save then redirect', steps: [{ path: '/save-then-redirect' }, { path: '/read-saved' }] },
+  { name: 'reload drops unsaved changes', steps: [{ path: '/count' }, { path: '/reload' }] },
+  { name: 'writeHead with its own headers', steps: [{ path: '/write-head' }, { path: '/read' }] },
+  { name: 'cookie path mismatch: no session', options: { cookie: { path: '/admin' } }, steps: [{ path: '/count' }, { path: '/read' }] },
+  { name: 'secure cookie withheld over http', options: { cookie: { secure: true } }, steps: [{ path: '/count' }, { path: '/count' }] },
+  { name: 'secure cookie with proxy: true and X-Forwarded-Proto', options: { proxy: true, cookie: { secure: true } }, steps: [{ path: '/count', headers: { 'x-forwarded-proto': 'https' } }, { path: '/count', headers: { 'x-forwarded-proto': 'http' } }] },
+  { name: 'secure cookie with trust proxy', trustProxy: true, options: { cookie: { secure: true } }, steps: [{ path: '/count', headers: { 'x-forwarded-proto': 'https,http' } }, { path: '/count' }] },
+  { name: 'proxy: false ignores trust proxy', trustProxy: true, options: { proxy: false, cookie: { secure: true } }, steps: [{ path: '/count', headers: { 'x-forwarded-proto': 'https' } }] },
+  { name: "secure and sameSite 'auto'", trustProxy: true, options: { cookie: { secure: 'auto', sameSite: 'auto' } }, steps: [{ path: '/count' }, { path: '/count', headers: { 'x-forwarded-proto': 'https' }, cookie: '' }] },
+  { name: 'cookie as a function of req', options: { cookie: (req: any) => ({ maxAge: req.url.includes('count') ? 1000 : 2000 }) }, steps: [{ path: '/count' }, { path: '/count' }] },
+  { name: 'secret rotation: old cookies verify, new ones use the first secret', options: { secret: ['new secret', 'keyboard cat'] }, steps: [{ path: '/read', cookie: `connect.sid=${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}` }, { path: '/count' }] },
+  { name: 'name option', options: { name: 'my.sid' }, steps: [{ path: '/count' }, { path: '/count' }] }
+]
+
+function normalizeCookie(line: string): string {
+  return line.replace(/Expires=[^;]+/, 'Expires=<date>')
+}
+
+function normalizeRecords(sessions: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [sid, json] of Object.entries(sessions)) {
+    out[sid] = JSON.parse(json.replace(/"expires":"[^"]+"/, '"expires":"<date>"'))
+  }
+  return out
+}
+
+async function play(impl: Implementation, express: any, scenario: Scenario) {
+  const store = new (expressSession as any).MemoryStore()
+  const middleware = implementations[impl]({
+    secret: 'keyboard cat',
+    genid: sequentialIds(),
+    store,
+    resave: false,
+    saveUninitialized: true,
+    ...scenario.options
+  })
+  const app = scenarioApp(express, middleware)
+  if (scenario.trustProxy !== undefined) app.set('trust proxy', scenario.trustProxy)
+  const served = await serve(app)
+  try {
+    const client = new Client(served.url)
+    const transcript = []
+    for (const step of scenario.steps) {
+      const reply = await client.get(step.path, { headers: step.headers, cookie: step.cookie })
+      transcript.push({ path: step.path, status: reply.status, body: reply.body, setCookie: reply.setCookie.map(normalizeCookie) })
+    }
+    return { transcript, records: normalizeRecords(store.sessions) }
+  } finally {
+    await served.close()
+  }
+}
+
+for (const [frameworkName, express] of Object.entries(frameworks)) {
+  describe(`parity with express-session on ${frameworkName}`, () => {
+    for (const scenario of scenarios) {
+      it(scenario.name, async () => {
+        const reference = await play('express-session', express, scenario)
+        const ours = await play('sessionware', express, scenario)
+        expect(ours).toEqual(reference)
+      })
+    }
+  })
+}
