@@ -4,6 +4,7 @@ import * as sessionModule from './session'
 import { Store as StoreBase, type StoreConstructor } from './store'
 import type * as types from './types'
 import * as memoryModule from '../stores/memory'
+import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
 
 /**
@@ -42,6 +43,10 @@ namespace session {
   export import Cookie = cookieModule.Cookie
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
+  export type WebSessions = web.WebSessions
+  export type SessionRequest = web.SessionRequest
+  /** Sessions for Request → Response servers (Bun.serve, Hono, bun-router middleware). */
+  export const webSession = web.webSession
   /** The same factory, for `import { session } from 'sessionware'`. */
   export const session: typeof sessionFactory = sessionFactory
 }
