@@ -101,6 +101,8 @@ export class Session {
     // Let message types such as `name` or `length` be plain keys.
     delete (holder as any).name
     delete (holder as any).length
+    // connect-flash hands this holder out as "all messages": let it serialize as them.
+    Object.defineProperty(holder, 'toJSON', { value: () => ({ ...holder }) })
     for (const type of Object.keys(messages)) {
       if (type !== '__proto__') holder[type] = (messages as any)[type]
     }

@@ -196,19 +196,9 @@ export class MemoryStore extends Store {
   }
 
   private evictOne(): void {
-    const now = Date.now()
-    for (const [sid, entry] of this.sessions) {
-      if (entry.expires <= now) {
-        this.sessions.delete(sid)
-        return
-      }
-      break
-    }
-    const oldest = this.sessions.keys().next().value
-    if (oldest !== undefined) {
-      this.sessions.delete(oldest)
-      this.emit('evict', oldest)
-    }
+    const [oldest, entry] = this.sessions.entries().next().value as [string, Entry]
+    this.sessions.delete(oldest)
+    if (entry.expires > Date.now()) this.emit('evict', oldest)
   }
 }
 

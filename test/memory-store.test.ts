@@ -6,3 +6,68 @@ storeContract('MemoryStore', {
   create: () => new MemoryStore(),
   dispose: (store) => (store as MemoryStore).close()
 })
+
+describe('MemoryStore beyond the contract', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  const record = (maxAge: number, data: object = {}) => ({
+    cookie: { originalMaxAge: maxAge, expires: new Date(Date.now() + maxAge), path: '/', httpOnly: true },
+    ...data
+  })
+
+  it('sweeps expired sessions on its own timer, without anyone reading them', async () => {
+    vi.useFakeTimers()
+    const store = new MemoryStore({ sweepInterval: 1000 })
+    await store.set('short', record(500))
+    await store.set('long', record(60_000))
+    expect((store as any).sessions.size).toBe(2)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect((store as any).sessions.size).toBe(1)
+    expect(store.size).toBe(1)
+    store.close()
+  })
+
+  it('sweeps 50,000 expired sessions and keeps the live one', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const expired = record(-1)
+    for (let i = 0; i < 50_000; i++) await store.set('s' + i, expired)
+    await store.set('live', record(60_000))
+    store.sweep()
+    while ((store as any).sweeping) await new Promise((resolve) => setImmediate(resolve))
+    expect((store as any).sessions.size).toBe(1)
+    expect(await store.get('live')).not.toBeNull()
+  })
+
+  it('is bounded by max: the least recently written session is evicted and reported', async () => {
+    const store = new MemoryStore({ max: 2, sweepInterval: false })
+    const evicted: string[] = []
+    store.on('evict', (sid) => evicted.push(sid))
+    await store.set('a', record(60_000))
+    await store.set('b', record(60_000))
+    await store.touch('a', record(60_000))
+    await store.set('c', record(60_000))
+    expect(evicted).toEqual(['b'])
+    expect(Object.keys(await store.all()).sort()).toEqual(['a', 'c'])
+  })
+
+  it('works from a script: promises, a size property, bunway\'s set(sid, data, maxAge)', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    await store.set('a', { cookie: { maxAge: 60000 }, n: 1 } as any)
+    expect(await store.get('a')).toEqual({ cookie: { maxAge: 60000 }, n: 1 })
+    expect(store.size).toBe(1)
+    vi.useFakeTimers()
+    await store.set('sess123', { userId: 1 } as any, 3_600_000)
+    expect(await store.get('sess123')).toEqual({ userId: 1 })
+    vi.advanceTimersByTime(3_600_001)
+    expect(await store.get('sess123')).toBeNull()
+    await store.clear()
+    expect(store.size).toBe(0)
+  })
+
+  it('rejects a non-string session id through the promise, never by throwing', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    await expect(store.get(42 as any)).rejects.toThrow('session id must be a string')
+  })
+})

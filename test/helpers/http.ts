@@ -80,3 +80,18 @@ export class Client {
     return this.get(path, { ...options, method: 'POST' })
   }
 }
+
+/** Send bytes no HTTP client would send; resolves with the raw response head and body. */
+export function rawRequest(url: string, head: string): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = require('net').connect(Number(port), hostname, () => {
+      socket.end(Buffer.from(head + '\r\n', 'latin1'))
+    })
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.on('error', reject)
+    socket.on('close', () => resolve({ status: Number(text.split(' ')[1]), text }))
+  })
+}
