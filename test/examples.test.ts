@@ -1,0 +1,56 @@
+import { execFileSync } from 'child_process'
+import { createRequire } from 'module'
+import path from 'path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Client, serve, type Served } from './helpers/http'
+
+// The examples import the package by name: they run against the build in dist/.
+const examples = path.join(__dirname, '..', 'examples')
+let served: Served | undefined
+afterEach(async () => {
+  await served?.close()
+  served = undefined
+})
+
+const form = (body: Record<string, string>) => ({
+  body: new URLSearchParams(body).toString(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' }
+})
+
+describe('examples', () => {
+  it('express-app.mjs: counter, login with regenerate, flash after redirect, logout', async () => {
+    const { createApp } = await import(path.join(examples, 'express-app.mjs'))
+    served = await serve(await createApp())
+    const client = new Client(served.url)
+    expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null, views: 0 })
+    await client.get('/')
+    const before = client.cookie
+    const login = await client.post('/login', form({ user: 'Ada' }))
+    expect(login.status).toBe(302)
+    expect(client.cookie).not.toBe(before)
+    const home = await client.get('/')
+    expect(home.body).toContain('<p class="flash">Welcome, Ada!</p>')
+    expect(home.body).toContain('Hello Ada: 1 views.')
+    expect((await client.get('/')).body).not.toContain('Welcome')
+    await client.post('/logout')
+    expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null, views: 0 })
+  })
+
+  it('express-app-cjs.js: the express-session style app, callbacks and connect-flash', async () => {
+    const app = createRequire(__filename)(path.join(examples, 'express-app-cjs.js'))
+    served = await serve(app)
+    const client = new Client(served.url)
+    expect(JSON.parse((await client.get('/')).body)).toEqual({ user: null, views: 1, messages: [] })
+    expect((await client.post('/login', form({ user: 'Grace' }))).status).toBe(302)
+    expect(JSON.parse((await client.get('/')).body)).toEqual({ user: 'Grace', views: 1, messages: ['Welcome, Grace'] })
+    await client.post('/logout')
+    expect(JSON.parse((await client.get('/')).body).user).toBeNull()
+  })
+
+  it('memory-store-script.mjs runs as a plain script', () => {
+    const out = execFileSync(process.execPath, [path.join(examples, 'memory-store-script.mjs')], { encoding: 'utf8' })
+    expect(out).toContain("get a      -> { cookie: { maxAge: 60000 }, n: 1 }")
+    expect(out).toContain('expired    -> null')
+    expect(out).toContain('after clear-> 0')
+  })
+})
