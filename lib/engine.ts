@@ -73,8 +73,8 @@ export class SessionEngine {
       return state
     }
     return this.store.get(cookieId).then((record) => {
-      if (record) state.inflate(record)
-      else state.generate()
+      if (record && state.inflate(record)) return state
+      state.generate()
       return state
     })
   }
@@ -163,11 +163,19 @@ export class RequestState implements SessionHost {
     this.originalJson = stringifyWithoutCookie(session)
   }
 
-  inflate(record: SessionRecord): void {
-    const session = this.install(record)
+  /** Load a stored record; false when it is unusable, and the request should start afresh. */
+  inflate(record: SessionRecord): boolean {
+    let session: Session
+    try {
+      session = this.install(record)
+    } catch {
+      delete this.req.session
+      return false
+    }
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
     if (!this.engine.options.resave) this.savedJson = this.originalJson
+    return true
   }
 
   /**

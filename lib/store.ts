@@ -66,7 +66,11 @@ export function cookieFromRecord(data: any, defaults?: object): Cookie {
   if (!data || typeof data !== 'object') return new Cookie(defaults as any)
   const { expires, originalMaxAge } = data
   const cookie = new Cookie(data)
-  if (typeof expires === 'string') cookie.expires = new Date(expires)
+  if (typeof expires === 'string') {
+    const date = new Date(expires)
+    // A mangled date would make every response fail to serialize the cookie.
+    cookie.expires = Number.isNaN(date.getTime()) ? null : date
+  }
   cookie.originalMaxAge = originalMaxAge ?? null
   return cookie
 }

@@ -47,6 +47,12 @@ function hookResponse(state: RequestState, res: ServerResponse, next: Next): voi
   const writeHead = res.writeHead
   const end = res.end
   let addedCookie: string | undefined
+  let reported = false
+  const report = (err: unknown) => {
+    if (reported) return
+    reported = true
+    process.nextTick(next, err)
+  }
 
   const addCookie = (line: string | undefined) => {
     if (!line) return
@@ -61,7 +67,7 @@ function hookResponse(state: RequestState, res: ServerResponse, next: Next): voi
       applyHeaders(res, rest)
       addCookie(state.headerCookie())
     } catch (err) {
-      process.nextTick(next, err)
+      report(err)
     }
     return writeHead.apply(this, [statusCode, ...rest] as any)
   } as typeof res.writeHead
@@ -93,7 +99,7 @@ function hookResponse(state: RequestState, res: ServerResponse, next: Next): voi
       if (lines.length) res.setHeader('Set-Cookie', lines)
       else res.removeHeader('Set-Cookie')
     }
-    process.nextTick(next, err)
+    report(err)
     return res
   }
 }
