@@ -52,7 +52,14 @@ export class Cookie {
     if (ms && typeof ms !== 'number' && !(ms instanceof Date)) {
       throw new TypeError('maxAge must be a number or Date')
     }
-    this.expires = typeof ms === 'number' ? new Date(Date.now() + ms) : (ms as Date | null)
+    if (typeof ms === 'number') {
+      // originalMaxAge is exactly what was asked for; express-session re-reads
+      // the clock here, so its originalMaxAge can drift down a millisecond per touch.
+      this._expires = new Date(Date.now() + ms)
+      this.originalMaxAge = ms
+    } else {
+      this.expires = ms as Date | null
+    }
   }
 
   /** The fields that go into `Set-Cookie` and into the stored record. */

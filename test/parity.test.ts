@@ -59,7 +59,10 @@ function normalizeCookie(line: string): string {
 function normalizeRecords(sessions: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [sid, json] of Object.entries(sessions)) {
-    out[sid] = JSON.parse(json.replace(/"expires":"[^"]+"/, '"expires":"<date>"'))
+    const record = JSON.parse(json.replace(/"expires":"[^"]+"/, '"expires":"<date>"'))
+    // express-session's originalMaxAge can drift by a millisecond (it re-reads the clock); ours does not.
+    if (typeof record.cookie.originalMaxAge === 'number') record.cookie.originalMaxAge = Math.round(record.cookie.originalMaxAge / 100) * 100
+    out[sid] = record
   }
   return out
 }
