@@ -1,5 +1,5 @@
 import { parse as parseCookies } from 'cookie'
-import { Cookie, stringifyWithoutCookie } from './cookie'
+import { Cookie, setCookieLine, stringifyWithoutCookie } from './cookie'
 import type { ResolvedOptions } from './options'
 import { serializeError } from './record'
 import { decorateRequest } from './request'
@@ -293,7 +293,7 @@ export class RequestState implements SessionHost {
       this.touched = true
       session.touch()
     }
-    return session.cookie.serialize(options.name, this.signer.sign(this.req.sessionID))
+    return setCookieLine(options.name, this.signer.cookieValue(this.req.sessionID), session.cookie)
   }
 }
 

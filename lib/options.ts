@@ -1,5 +1,5 @@
-import uid from 'uid-safe'
 import { MemoryStore } from '../stores/memory'
+import { generateSessionId } from './session-id'
 import type { CookieOptions, SessionOptions, SessionStoreLike } from './types'
 
 /** Options after defaults and validation; the user's object is never changed. */
@@ -44,6 +44,9 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     throw new TypeError('unset option must be "destroy" or "keep"')
   }
 
+  const name = opts.name || opts.key || 'connect.sid'
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new TypeError(`argument name is invalid: ${name}`)
+
   const secret = opts.secret
   if (Array.isArray(secret) && secret.length === 0) {
     throw new TypeError('secret option array must contain one or more strings')
@@ -64,7 +67,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   return {
     cookie,
     genid,
-    name: opts.name || opts.key || 'connect.sid',
+    name,
     proxy: opts.proxy,
     resave: Boolean(resave),
     rolling: Boolean(opts.rolling),
@@ -73,10 +76,6 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     store,
     unsetDestroy: opts.unset === 'destroy'
   }
-}
-
-function generateSessionId(): string {
-  return uid.sync(24)
 }
 
 function deprecate(message: string): void {

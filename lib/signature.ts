@@ -15,11 +15,11 @@ export class Signer {
     this.secrets = secrets
   }
 
-  /** `s:<id>.<signature>` for the first secret. */
-  sign(id: string): string {
+  /** `s:<id>.<signature>` for the first secret, URI-encoded as it goes in the cookie. */
+  cookieValue(id: string): string {
     let value = this.signed.get(id)
     if (value === undefined) {
-      value = 's:' + signature.sign(id, this.secrets[0])
+      value = encodeURIComponent('s:' + signature.sign(id, this.secrets[0]))
       remember(this.signed, id, value)
     }
     return value

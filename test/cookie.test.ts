@@ -1,0 +1,72 @@
+import * as cookie1 from 'cookie'
+import { describe, expect, it } from 'vitest'
+import { Cookie } from '../lib/cookie'
+
+// express-session serializes with cookie 0.7; ours must give the same bytes.
+const cookie07 = require('express-session/node_modules/cookie')
+
+const attributes = {
+  domain: [undefined, 'example.com', '.sub.example.co.uk'],
+  path: ['/', '/admin', undefined],
+  expires: [null, new Date(Date.UTC(2030, 0, 2, 3, 4, 5))],
+  httpOnly: [true, false],
+  secure: [undefined, true],
+  partitioned: [undefined, true],
+  priority: [undefined, 'low', 'Medium', 'HIGH'],
+  sameSite: [undefined, true, false, 'lax', 'Strict', 'none']
+}
+
+function* combinations(): Generator<Record<string, unknown>> {
+  const keys = Object.keys(attributes) as (keyof typeof attributes)[]
+  const walk = function* (i: number, acc: Record<string, unknown>): Generator<Record<string, unknown>> {
+    if (i === keys.length) return yield { ...acc }
+    for (const value of attributes[keys[i]]) yield* walk(i + 1, { ...acc, [keys[i]]: value })
+  }
+  yield* walk(0, {})
+}
+
+describe('Cookie.serialize', () => {
+  it('gives the same bytes as the cookie package for every attribute combination', () => {
+    let checked = 0
+    for (const options of combinations()) {
+      const cookie = new Cookie(options as any)
+      const value = 's:abc/def+ghi.sig=='
+      const ours = cookie.serialize('connect.sid', value)
+      expect(ours).toBe(cookie07.serialize('connect.sid', value, cookie.data))
+      expect(ours).toBe(cookie1.serialize('connect.sid', value, cookie.data as any))
+      checked++
+    }
+    expect(checked).toBe(3 * 3 * 2 * 2 * 2 * 2 * 4 * 6)
+  })
+
+  it.each([
+    ['domain', { domain: 'bad domain' }, 'option domain is invalid'],
+    ['path', { path: '/a;b' }, 'option path is invalid'],
+    ['priority', { priority: 'urgent' }, 'option priority is invalid'],
+    ['sameSite', { sameSite: 'sometimes' }, 'option sameSite is invalid']
+  ])('rejects an invalid %s, as the cookie package does', (_name, options, message) => {
+    const cookie = new Cookie(options as any)
+    expect(() => cookie07.serialize('n', 'v', cookie.data)).toThrow()
+    expect(() => cookie.serialize('n', 'v')).toThrow(message)
+  })
+
+  it('accepts and rejects the same domains and paths as the cookie package', () => {
+    const domains = ['localhost', '127.0.0.1', 'ex-ample.com', '-bad.com', 'bad-.com', 'a..b', '.a', 'xn--bcher-kva.example', 'a_b.com', 'A.COM']
+    const paths = ['/', '/a b', '/ä', '/a\tb', '/%20', '/a=b', '/a,b']
+    const outcome = (fn: () => string) => {
+      try {
+        return fn()
+      } catch {
+        return 'throws'
+      }
+    }
+    for (const options of [...domains.map((domain) => ({ domain })), ...paths.map((path) => ({ path }))]) {
+      const cookie = new Cookie(options)
+      expect(outcome(() => cookie.serialize('n', 'v'))).toBe(outcome(() => cookie07.serialize('n', 'v', cookie.data)))
+    }
+  })
+
+  it('rejects an invalid name', () => {
+    expect(() => new Cookie().serialize('bad name', 'v')).toThrow('argument name is invalid')
+  })
+})
