@@ -3,7 +3,7 @@ import { Cookie, setCookieLine, stringifyWithoutCookie } from './cookie'
 import type { ResolvedOptions } from './options'
 import { serializeError } from './record'
 import { decorateRequest } from './request'
-import { attachHost, Session, type SessionHost } from './session'
+import { Session, type SessionHost } from './session'
 import { Signer } from './signature'
 import { cookieFromRecord } from './store'
 import { bridgeStore, type BridgedStore } from './store-bridge'
@@ -72,17 +72,15 @@ export class SessionEngine {
       state.generate()
       return state
     }
-    return this.store.get(cookieId).then((record) => {
-      if (record && state.inflate(record)) return state
-      state.generate()
-      return state
-    })
+    const sync = this.store.sync
+    if (sync) return state.load(sync.get(cookieId))
+    return this.store.get(cookieId).then((record) => state.load(record))
   }
 
   /** Give `req` a brand-new session with a new ID. */
-  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess): Session {
+  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess, host?: SessionHost): Session {
     req.sessionID = this.options.genid(req)
-    const session = new Session(req)
+    const session = new Session(req, undefined, host)
     session.cookie = new Cookie(cookieOptions)
     if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
       const secure = access ? this.isSecure(req, access) : req.secure === true
@@ -157,10 +155,15 @@ export class RequestState implements SessionHost {
   ) {}
 
   generate(): void {
-    const session = this.engine.generateFor(this.req, this.cookieOptions, this.access)
-    attachHost(session, this)
+    const session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
+  }
+
+  /** Use the stored record, or start afresh when there is none or it is unusable. */
+  load(record: SessionRecord | null): this {
+    if (!record || !this.inflate(record)) this.generate()
+    return this
   }
 
   /** Load a stored record; false when it is unusable, and the request should start afresh. */
@@ -226,11 +229,15 @@ export class RequestState implements SessionHost {
       !this.engine.options.saveUninitialized && this.savedJson === undefined && this.cookieId !== id
         ? modified
         : !(this.originalId === session.id && this.savedJson === json)
+    const store = this.engine.store
+    const record = session as unknown as SessionRecord
     if (saveWanted) {
       this.savedJson = json
-      result.work = this.engine.store.set(session.id, session as unknown as SessionRecord)
-    } else if (this.cookieId === id && this.engine.store.canTouch) {
-      result.work = this.engine.store.touch(id, session as unknown as SessionRecord)
+      if (store.sync) store.sync.set(session.id, record)
+      else result.work = store.set(session.id, record)
+    } else if (this.cookieId === id && store.canTouch) {
+      if (store.sync) store.sync.touch(id, record)
+      else result.work = store.touch(id, record)
     }
     return result
   }
@@ -260,8 +267,7 @@ export class RequestState implements SessionHost {
 
   regenerate(): Promise<void> {
     const finish = () => {
-      this.engine.generateFor(this.req, this.cookieOptions, this.access)
-      attachHost(this.req.session, this)
+      this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     }
     return this.engine.store.destroy(this.req.sessionID).then(finish, (err) => {
       finish()
@@ -271,8 +277,7 @@ export class RequestState implements SessionHost {
 
   private install(record: SessionRecord): Session {
     record.cookie = cookieFromRecord(record.cookie, this.cookieOptions) as any
-    const session = new Session(this.req, record)
-    attachHost(session, this)
+    const session = new Session(this.req, record, this)
     this.req.session = session
     return session
   }

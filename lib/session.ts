@@ -15,9 +15,6 @@ export interface SessionHost {
   regenerate(session: Session): Promise<void>
 }
 
-const HOST = Symbol('sessionware.host')
-const FLASH = Symbol('sessionware.flash')
-
 /** Callable flash holder: `session.flash(type, msg?)`; its own keys are the messages. */
 type FlashHolder = ((...args: unknown[]) => any) & FlashMessages
 
@@ -27,20 +24,35 @@ type FlashHolder = ((...args: unknown[]) => any) & FlashMessages
  * the store or the change detection.
  */
 export class Session {
-  declare readonly id: string
-  declare readonly req: any
+  // Private fields are invisible to Object.keys, JSON and the store.
+  #req: any
+  #id: string
+  #host: SessionHost | undefined
+  #flash: FlashHolder | undefined
   declare cookie: Cookie;
   [key: string]: any
 
-  constructor(req: any, data?: object) {
-    Object.defineProperty(this, 'req', { value: req })
-    Object.defineProperty(this, 'id', { value: req.sessionID })
+  /** `host` is given by the middleware; without it the methods work against `req.sessionStore`. */
+  constructor(req: any, data?: object, host?: SessionHost) {
+    this.#req = req
+    this.#id = req.sessionID
+    this.#host = host
     if (data && typeof data === 'object') {
       for (const key in data) {
         if (key === 'flash') this.flash = (data as any).flash
         else if (!(key in this)) this[key] = (data as any)[key]
       }
     }
+  }
+
+  /** The session ID (also `req.sessionID`). */
+  get id(): string {
+    return this.#id
+  }
+
+  /** The request this session belongs to. */
+  get req(): any {
+    return this.#req
   }
 
   /** Reset the cookie's expiry to its full `originalMaxAge` (done at the end of each request). */
@@ -55,22 +67,22 @@ export class Session {
 
   /** Write the session to the store now (the middleware also does it at the end of the request). */
   save(callback?: Callback): Promise<void> {
-    return settle(hostOf(this).save(this), callback)
+    return settle(this.#serve().save(this), callback)
   }
 
   /** Replace `req.session` with the store's copy, dropping unsaved changes. */
   reload(callback?: Callback): Promise<void> {
-    return settle(hostOf(this).reload(this), callback)
+    return settle(this.#serve().reload(this), callback)
   }
 
   /** Remove the session from the store and from the request. */
   destroy(callback?: Callback): Promise<void> {
-    return settle(hostOf(this).destroy(this), callback)
+    return settle(this.#serve().destroy(this), callback)
   }
 
   /** Destroy the session and give the request a new one with a new ID. */
   regenerate(callback?: Callback): Promise<void> {
-    return settle(hostOf(this).regenerate(this), callback)
+    return settle(this.#serve().regenerate(this), callback)
   }
 
   /**
@@ -79,23 +91,27 @@ export class Session {
    * key, connect-flash's, so `req.flash` and connect-flash share them.
    */
   get flash(): FlashHolder {
-    return (this as any)[FLASH] || this.resetFlash({})
+    return this.#flash || this.#resetFlash({})
   }
 
   set flash(messages: FlashHolder | FlashMessages | undefined) {
-    if (messages !== (this as any)[FLASH]) this.resetFlash(messages || {})
+    if (messages !== this.#flash) this.#resetFlash(messages || {})
   }
 
   /** The stored form: own data, plus the flash messages when there are any. */
   toJSON(): object {
-    const holder = (this as any)[FLASH] as FlashHolder | undefined
+    const holder = this.#flash
     if (!holder || !hasKeys(holder)) return this
     return { ...this, flash: { ...holder } }
   }
 
-  private resetFlash(messages: object): FlashHolder {
+  #serve(): SessionHost {
+    return this.#host || storeHost(this.#req)
+  }
+
+  #resetFlash(messages: object): FlashHolder {
     const holder = function flash(...args: unknown[]) {
-      return useFlash(holder, () => session.resetFlash({}), args)
+      return useFlash(holder, () => session.#resetFlash({}), args)
     } as FlashHolder
     const session = this
     // Let message types such as `name` or `length` be plain keys.
@@ -106,27 +122,14 @@ export class Session {
     for (const type of Object.keys(messages)) {
       if (type !== '__proto__') holder[type] = (messages as any)[type]
     }
-    Object.defineProperty(this, FLASH, { value: holder, configurable: true, writable: true })
+    this.#flash = holder
     return holder
   }
-}
-
-for (const name of ['touch', 'resetMaxAge', 'save', 'reload', 'destroy', 'regenerate', 'toJSON', 'resetFlash']) {
-  Object.defineProperty(Session.prototype, name, { enumerable: false })
 }
 
 function hasKeys(object: object): boolean {
   for (const _ in object) return true
   return false
-}
-
-/** Give a session the host that serves its methods. */
-export function attachHost(session: Session, host: SessionHost): void {
-  Object.defineProperty(session, HOST, { value: host, configurable: true, writable: true })
-}
-
-function hostOf(session: Session): SessionHost {
-  return (session as any)[HOST] || storeHost(session.req)
 }
 
 // A session made outside the middleware (by `store.load`, say) works

@@ -7,10 +7,24 @@ import type { SessionRecord, SessionStoreLike } from './types'
  */
 export const PROMISE_API = Symbol.for('sessionware.promiseApi')
 
+/**
+ * A store that can answer synchronously (sessionware's MemoryStore) exposes
+ * this under `SYNC_API`, and saves every request three promise hops.
+ */
+export const SYNC_API = Symbol.for('sessionware.syncApi')
+
+export interface SyncStore {
+  get(sid: string): SessionRecord | null
+  set(sid: string, record: SessionRecord): void
+  touch(sid: string, record: SessionRecord): void
+}
+
 /** One promise-based view of any store, whatever its convention. */
 export interface BridgedStore {
   readonly store: SessionStoreLike
   readonly canTouch: boolean
+  /** Synchronous access, when the store offers it. */
+  readonly sync: SyncStore | undefined
   get(sid: string): Promise<SessionRecord | null>
   set(sid: string, record: SessionRecord): Promise<void>
   destroy(sid: string): Promise<void>
@@ -44,6 +58,7 @@ export function bridgeStore(store: SessionStoreLike): BridgedStore {
   return {
     store,
     canTouch: typeof store.touch === 'function',
+    sync: (store as any)[SYNC_API],
     get(sid) {
       return call<SessionRecord | null | undefined>('get', [sid]).then(
         (record) => (record && typeof record === 'object' ? record : null),

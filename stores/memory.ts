@@ -2,7 +2,7 @@ import { settle, type Callback } from '../lib/callback'
 import { Cookie, stringifyWithoutCookie } from '../lib/cookie'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import { PROMISE_API } from '../lib/store-bridge'
+import { PROMISE_API, SYNC_API, type SyncStore } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
 
 export interface MemoryStoreOptions {
@@ -84,18 +84,18 @@ export class MemoryStore extends Store {
 
   /** Refresh a session's expiry from `session.cookie` without rewriting its data. */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    return settle(
-      this.run(() => {
-        checkSid(sid)
-        const entry = this.live(sid)
-        if (!entry) return
-        if (session && session.cookie) entry.cookie = JSON.stringify(session.cookie)
-        entry.expires = expiryOf(session, this.ttl)
-        this.sessions.delete(sid)
-        this.sessions.set(sid, entry)
-      }),
-      callback
-    )
+    return settle(this.run(() => this.refresh(sid, session)), callback)
+  }
+
+  /** The middleware's synchronous path, offered only while get/set/touch are this class's own. */
+  get [SYNC_API](): SyncStore | undefined {
+    const own = MemoryStore.prototype
+    if (this.get !== own.get || this.set !== own.set || this.touch !== own.touch) return undefined
+    return {
+      get: (sid) => this.read(sid),
+      set: (sid, record) => this.write(sid, record, this.ttl),
+      touch: (sid, record) => this.refresh(sid, record)
+    }
   }
 
   /** Every live session, as an object keyed by session ID. */
@@ -169,6 +169,16 @@ export class MemoryStore extends Store {
       return undefined
     }
     return entry
+  }
+
+  private refresh(sid: string, session: SessionRecord): void {
+    checkSid(sid)
+    const entry = this.live(sid)
+    if (!entry) return
+    if (session && session.cookie) entry.cookie = JSON.stringify(session.cookie)
+    entry.expires = expiryOf(session, this.ttl)
+    this.sessions.delete(sid)
+    this.sessions.set(sid, entry)
   }
 
   private read(sid: string): SessionRecord | null {
