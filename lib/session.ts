@@ -29,8 +29,7 @@ export class Session {
   #id: string
   #host: SessionHost | undefined
   #flash: FlashHolder | undefined
-  declare cookie: Cookie;
-  [key: string]: any
+  declare cookie: Cookie
 
   /** `host` is given by the middleware; without it the methods work against `req.sessionStore`. */
   constructor(req: any, data?: object, host?: SessionHost) {
@@ -40,7 +39,7 @@ export class Session {
     if (data && typeof data === 'object') {
       for (const key in data) {
         if (key === 'flash') this.flash = (data as any).flash
-        else if (!(key in this)) this[key] = (data as any)[key]
+        else if (!(key in this)) (this as any)[key] = (data as any)[key]
       }
     }
   }
