@@ -142,6 +142,7 @@ export class RequestState implements SessionHost {
   cookieId: string | undefined
   private originalId: string | undefined
   private originalJson: string | undefined
+  private originalCookie: string | undefined
   private savedJson: string | undefined
   private touched = false
   private cookieDecided = false
@@ -158,6 +159,7 @@ export class RequestState implements SessionHost {
     const session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
+    this.originalCookie = cookieShape(session.cookie)
   }
 
   /** Use the stored record, or start afresh when there is none or it is unusable. */
@@ -177,6 +179,7 @@ export class RequestState implements SessionHost {
     }
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
+    this.originalCookie = cookieShape(session.cookie)
     if (!this.engine.options.resave) this.savedJson = this.originalJson
     return true
   }
@@ -190,7 +193,8 @@ export class RequestState implements SessionHost {
     this.cookieDecided = true
     const session = this.req.session as Session | undefined
     if (!session || typeof this.req.sessionID !== 'string') return undefined
-    return this.cookieFor(session, this.isModified(session, stringifyWithoutCookie(session)))
+    const changed = this.isModified(session, stringifyWithoutCookie(session)) || this.originalCookie !== cookieShape(session.cookie)
+    return this.cookieFor(session, changed)
   }
 
   /**
@@ -216,19 +220,22 @@ export class RequestState implements SessionHost {
       throw serializeError(id, err)
     }
     const modified = this.isModified(session, json)
+    // The app changed the cookie itself ("remember me"): send it and store it.
+    const cookieChanged = this.originalCookie !== cookieShape(session.cookie)
     const result: Commit = {}
     if (!this.cookieDecided) {
       this.cookieDecided = true
-      result.cookie = this.cookieFor(session, modified)
+      result.cookie = this.cookieFor(session, modified || cookieChanged)
     }
     if (!this.touched) {
       this.touched = true
       session.touch()
     }
     const saveWanted =
-      !this.engine.options.saveUninitialized && this.savedJson === undefined && this.cookieId !== id
+      cookieChanged ||
+      (!this.engine.options.saveUninitialized && this.savedJson === undefined && this.cookieId !== id
         ? modified
-        : !(this.originalId === session.id && this.savedJson === json)
+        : !(this.originalId === session.id && this.savedJson === json))
     const store = this.engine.store
     const record = session as unknown as SessionRecord
     if (saveWanted) {
@@ -300,6 +307,11 @@ export class RequestState implements SessionHost {
     }
     return setCookieLine(options.name, this.signer.cookieValue(this.req.sessionID), session.cookie)
   }
+}
+
+/** The cookie's attributes other than its running expiry, to tell when the app changed them. */
+function cookieShape(cookie: Cookie): string {
+  return `${cookie.originalMaxAge}|${cookie.path}|${cookie.domain}|${cookie.secure}|${cookie.httpOnly}|${cookie.sameSite}|${cookie.priority}|${cookie.partitioned}`
 }
 
 /** The path part of a request URL (express-session uses parseurl.original). */

@@ -234,3 +234,27 @@ describe('req.session.cookie', () => {
     expect(Math.abs(Date.parse(record.cookie.expires) - Date.parse(expires))).toBeLessThan(1000)
   })
 })
+
+describe('a cookie changed by the app', () => {
+  it('is sent and stored even when no session data changed (express-session waits for a data change)', async () => {
+    const { client, store } = await app((app) => {
+      app.get('/visit', (req: any, res: any) => {
+        req.session.visited = true
+        res.send('ok')
+      })
+      app.get('/remember', (req: any, res: any) => {
+        req.session.cookie.maxAge = 7 * 24 * 3600 * 1000
+        res.send('ok')
+      })
+      app.get('/noop', (_req: any, res: any) => res.send('ok'))
+    })
+    expect((await client.get('/visit')).setCookie[0]).not.toMatch(/Expires/)
+    const remembered = await client.get('/remember')
+    expect(remembered.setCookie).toHaveLength(1)
+    expect(remembered.setCookie[0]).toMatch(/Expires=/)
+    const [record] = Object.values((await store.all()) as object) as any[]
+    expect(record.cookie.originalMaxAge).toBe(7 * 24 * 3600 * 1000)
+    expect(record.visited).toBe(true)
+    expect((await client.get('/noop')).setCookie).toEqual([])
+  })
+})
