@@ -1,7 +1,7 @@
 import * as cookieModule from './cookie'
 import { session as createSession, type SessionMiddleware as Middleware } from './middleware'
 import * as sessionModule from './session'
-import { Store as StoreBase, type StoreConstructor } from './store'
+import { Store as StoreBase } from './store'
 import type * as types from './types'
 import * as memoryModule from '../stores/memory'
 import * as web from './adapters/web'
@@ -14,11 +14,21 @@ import type { Callback as CallbackType } from './callback'
  * `const session = require('sessionware')` and `import session from 'sessionware'`
  * both give this function, with the classes attached as in express-session.
  */
-function session(options?: types.SessionOptions): Middleware {
+function session(options?: session.SessionOptions): Middleware {
   return createSession(options)
 }
 
 const sessionFactory = session
+
+/**
+ * A store's `get` callback. It is declared as a method's parameter so that it
+ * is checked both ways: a store may type the record it passes with the app's
+ * own `SessionData`, as stores written against @types/express-session do
+ * (`get(sid, callback: (err: any, session?: SessionData | null) => void)`).
+ */
+type StoreGetCallback = {
+  bivariant(err?: any, session?: types.SessionRecord | null): void
+}['bivariant']
 
 namespace session {
   /**
@@ -29,24 +39,37 @@ namespace session {
     cookie: cookieModule.Cookie
   }
 
-  export type SessionOptions = types.SessionOptions
+  /** Options accepted by `session(options)`: express-session 1.19's, one for one. */
+  export interface SessionOptions extends types.SessionOptions {
+    /** Where sessions live; defaults to a new MemoryStore. */
+    store?: SessionStoreLike
+  }
   export type CookieOptions = types.CookieOptions
   export type CookieData = types.CookieData
   export type SessionRecord = types.SessionRecord
-  export type SessionStoreLike = types.SessionStoreLike
+  /**
+   * Any store sessionware can use. Callback stores (express-session's contract),
+   * promise stores (`async get(sid)`) and stores that do both are all accepted.
+   */
+  export interface SessionStoreLike extends types.SessionStoreLike {
+    get(sid: string, callback?: StoreGetCallback): unknown
+  }
   export type SessionMiddleware = Middleware
   export type MemoryStoreOptions = memoryModule.MemoryStoreOptions
   export type Callback<T = void> = CallbackType<T>
 
-  export const Store: StoreConstructor = StoreBase
-  export type Store = StoreBase
+  /** The base class of session stores (see lib/store.ts); `get` as in `SessionStoreLike`. */
+  export interface Store extends StoreBase {
+    get(sid: string, callback?: StoreGetCallback): unknown
+  }
+  export const Store: { new (): Store; (this: Store): void; prototype: Store } = StoreBase
   export import Cookie = cookieModule.Cookie
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
   export type WebSessions = web.WebSessions
   export type SessionRequest = web.SessionRequest
   /** Sessions for Request → Response servers (Bun.serve, Hono, bun-router middleware). */
-  export const webSession = web.webSession
+  export const webSession: (options?: SessionOptions) => WebSessions = web.webSession
   /** The same factory, for `import { session } from 'sessionware'`. */
   export const session: typeof sessionFactory = sessionFactory
 }
