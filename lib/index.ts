@@ -62,7 +62,7 @@ namespace session {
   export interface Store extends StoreBase {
     get(sid: string, callback?: StoreGetCallback): unknown
   }
-  export const Store: { new (): Store; (this: Store): void; prototype: Store } = StoreBase
+  export const Store: { new (options?: any): Store; (this: Store, options?: any): void; prototype: Store } = StoreBase
   export import Cookie = cookieModule.Cookie
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore

@@ -29,7 +29,7 @@ export interface Store extends EventEmitter {
 }
 
 export interface StoreConstructor {
-  new (): Store
+  new (options?: any): Store
   (this: Store): void
   prototype: Store
 }
