@@ -3,6 +3,7 @@ import { session as createSession, type SessionMiddleware as Middleware } from '
 import * as sessionModule from './session'
 import { Store as StoreBase } from './store'
 import type * as types from './types'
+import * as fileModule from '../stores/file'
 import * as memoryModule from '../stores/memory'
 import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
@@ -56,6 +57,7 @@ namespace session {
   }
   export type SessionMiddleware = Middleware
   export type MemoryStoreOptions = memoryModule.MemoryStoreOptions
+  export type FileStoreOptions = fileModule.FileStoreOptions
   export type Callback<T = void> = CallbackType<T>
 
   /** The base class of session stores (see lib/store.ts); `get` as in `SessionStoreLike`. */
@@ -66,6 +68,9 @@ namespace session {
   export import Cookie = cookieModule.Cookie
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
+  export import FileStore = fileModule.FileStore
+  /** bun-router's spelling: `fileStore({ path, encoding, fileExtension })`. */
+  export const fileStore = fileModule.fileStore
   export type WebSessions = web.WebSessions
   export type SessionRequest = web.SessionRequest
   /** Sessions for Request → Response servers (Bun.serve, Hono, bun-router middleware). */
