@@ -5,6 +5,7 @@ import { Store as StoreBase } from './store'
 import type * as types from './types'
 import * as fileModule from '../stores/file'
 import * as memoryModule from '../stores/memory'
+import * as redisModule from '../stores/redis'
 import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
 
@@ -58,6 +59,8 @@ namespace session {
   export type SessionMiddleware = Middleware
   export type MemoryStoreOptions = memoryModule.MemoryStoreOptions
   export type FileStoreOptions = fileModule.FileStoreOptions
+  export type RedisStoreOptions = redisModule.RedisStoreOptions
+  export type RedisClientLike = redisModule.RedisClientLike
   export type Callback<T = void> = CallbackType<T>
 
   /** The base class of session stores (see lib/store.ts); `get` as in `SessionStoreLike`. */
@@ -71,6 +74,9 @@ namespace session {
   export import FileStore = fileModule.FileStore
   /** bun-router's spelling: `fileStore({ path, encoding, fileExtension })`. */
   export const fileStore = fileModule.fileStore
+  export import RedisStore = redisModule.RedisStore
+  /** bun-router's spelling: `redisStore({ client, prefix, ttl })`. */
+  export const redisStore = redisModule.redisStore
   export type WebSessions = web.WebSessions
   export type SessionRequest = web.SessionRequest
   /** Sessions for Request → Response servers (Bun.serve, Hono, bun-router middleware). */

@@ -36,6 +36,34 @@ describe('examples', () => {
     expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null, views: 0 })
   })
 
+  it('express-app.mjs keeps its sessions in Redis when REDIS_URL is set', async () => {
+    const { redisAvailable, startRedis } = await import('./helpers/redis-server')
+    if (!redisAvailable()) return
+    const redis = process.env.REDIS_URL ? undefined : await startRedis()
+    const previous = process.env.REDIS_URL
+    process.env.REDIS_URL = previous || redis!.url
+    try {
+      const { createApp } = await import(path.join(examples, 'express-app.mjs'))
+      const app = await createApp()
+      served = await serve(app)
+      const client = new Client(served.url)
+      await client.post('/login', form({ user: 'Ada' }))
+      expect(JSON.parse((await client.get('/api/me')).body).user).toBe('Ada')
+      const { createClient } = await import('redis')
+      const inspect = createClient({ url: process.env.REDIS_URL })
+      await inspect.connect()
+      const sid = decodeURIComponent(client.cookie.split('=')[1]).slice(2).split('.')[0]
+      expect(JSON.parse((await inspect.get('sess:' + sid))!).user).toBe('Ada')
+      await inspect.del('sess:' + sid)
+      await inspect.quit()
+    } finally {
+      if (previous === undefined) delete process.env.REDIS_URL
+      await served?.close()
+      served = undefined
+      await redis?.stop()
+    }
+  })
+
   it('express-app-cjs.js: the express-session style app, callbacks and connect-flash', async () => {
     const app = createRequire(__filename)(path.join(examples, 'express-app-cjs.js'))
     served = await serve(app)
