@@ -1,5 +1,5 @@
 import { randomBytes } from 'crypto'
-import { constants, promises as fs } from 'fs'
+import fsCallbacks, { constants, promises as fs } from 'fs'
 import path from 'path'
 import { settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
@@ -20,11 +20,24 @@ export interface FileStoreOptions {
   reapInterval?: number | false
   /** fsync each file before it replaces the old one: survives power loss, at a cost. Default `false`. */
   fsync?: boolean
+  /**
+   * How many recently written files this process remembers (default 1000, `0` for none). A
+   * remembered file is still checked against the disk (one lstat) on every read, so writes by other
+   * processes are always seen.
+   */
+  cacheSize?: number
 }
 
 /** bun-router's spelling: `fileStore({ path, encoding, fileExtension })`. */
 export function fileStore(options?: FileStoreOptions): FileStore {
   return new FileStore(options)
+}
+
+interface CachedFile {
+  ino: number
+  mtimeMs: number
+  size: number
+  text: string
 }
 
 /** What a session file holds: its expiry (epoch ms, `null` for never) and the record as stored. */
@@ -54,6 +67,8 @@ export class FileStore extends Store {
   private readonly encoding: BufferEncoding
   private readonly fsync: boolean
   private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly cache = new Map<string, CachedFile>()
+  private readonly cacheSize: number
   private readonly ready: Promise<unknown>
   private reapTimer: ReturnType<typeof setInterval> | undefined
 
@@ -65,6 +80,7 @@ export class FileStore extends Store {
     if (!/^(\.[A-Za-z0-9_-]+)*$/.test(this.extension)) throw new TypeError(`fileExtension is invalid: ${this.extension}`)
     this.encoding = options.encoding || 'utf8'
     this.fsync = Boolean(options.fsync)
+    this.cacheSize = options.cacheSize === undefined ? 1000 : Math.max(0, options.cacheSize)
     this.ready = fs.mkdir(this.path, { recursive: true, mode: 0o700 })
     this.ready.catch(() => {})
     const interval = options.reapInterval === undefined ? 3600_000 : options.reapInterval
@@ -218,16 +234,18 @@ export class FileStore extends Store {
   private async readFile(file: string): Promise<SessionFile | null | undefined> {
     let text: string
     try {
-      const handle = await fs.open(file, constants.O_RDONLY | O_NOFOLLOW)
-      try {
-        if (!(await handle.stat()).isFile()) return null
-        text = await handle.readFile({ encoding: this.encoding })
-      } finally {
-        await handle.close()
+      const cached = this.cache.get(file)
+      const stat = cached && (await lstat(file))
+      if (cached && stat && sameFile(cached, stat)) {
+        text = cached.text
+      } else {
+        text = await readText(file, this.encoding)
       }
     } catch (err: any) {
+      this.cache.delete(file)
       if (err && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined
-      if (err && (err.code === 'ELOOP' || err.code === 'EISDIR' || err.code === 'EMLINK')) return null
+      // A symlink (ELOOP), a directory, a FIFO: whatever it is, it is not a session.
+      if (err && (err.code === 'ELOOP' || err.code === 'EISDIR' || err.code === 'EAGAIN' || err.code === 'EMLINK')) return null
       throw err
     }
     return parseSessionFile(text)
@@ -235,21 +253,20 @@ export class FileStore extends Store {
 
   private async write(file: string, json: string): Promise<void> {
     const temp = path.join(this.path, `${TEMP_PREFIX}${path.basename(file)}-${randomBytes(6).toString('hex')}`)
-    const handle = await fs.open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, 0o600)
+    this.cache.delete(file)
+    let written: fsCallbacks.Stats
     try {
-      await handle.writeFile(json, { encoding: this.encoding })
-      if (this.fsync) await handle.sync()
+      written = await writeNew(temp, json, this.encoding, this.fsync)
+      await new Promise<void>((resolve, reject) => fsCallbacks.rename(temp, file, (err) => (err ? reject(err) : resolve())))
     } catch (err) {
-      await handle.close().catch(() => {})
       await removeFile(temp)
       throw err
     }
-    await handle.close()
-    try {
-      await fs.rename(temp, file)
-    } catch (err) {
-      await removeFile(temp)
-      throw err
+    // The renamed file keeps the inode and mtime of what was written: a later
+    // read that finds them unchanged can skip reading it again.
+    if (this.cacheSize) {
+      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string)
+      this.cache.set(file, { ino: written.ino, mtimeMs: written.mtimeMs, size: written.size, text: json })
     }
   }
 
@@ -281,6 +298,39 @@ export class FileStore extends Store {
 
 ;(FileStore.prototype as any)[PROMISE_API] = true
 
+// The callback API: fs.promises.readFile reads in many small steps and is several times slower.
+const READ_FLAGS = constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK || 0)
+const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW
+
+function readText(file: string, encoding: BufferEncoding): Promise<string> {
+  return new Promise((resolve, reject) =>
+    fsCallbacks.readFile(file, { encoding, flag: READ_FLAGS as any }, (err, text) => (err ? reject(err) : resolve(text as string)))
+  )
+}
+
+function lstat(file: string): Promise<fsCallbacks.Stats> {
+  return new Promise((resolve, reject) => fsCallbacks.lstat(file, (err, stat) => (err ? reject(err) : resolve(stat))))
+}
+
+function sameFile(cached: CachedFile, stat: fsCallbacks.Stats): boolean {
+  return stat.isFile() && stat.ino === cached.ino && stat.mtimeMs === cached.mtimeMs && stat.size === cached.size
+}
+
+/** Write a file that must not exist yet, mode 0600 (fsynced if asked); resolves with its stat. */
+function writeNew(file: string, text: string, encoding: BufferEncoding, sync: boolean): Promise<fsCallbacks.Stats> {
+  const step = <T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))))
+  return step<number>((done) => fsCallbacks.open(file, WRITE_FLAGS, 0o600, done)).then(async (fd) => {
+    try {
+      await step((done) => fsCallbacks.writeFile(fd, text, { encoding }, done))
+      if (sync) await step((done) => fsCallbacks.fsync(fd, done))
+      return await step<fsCallbacks.Stats>((done) => fsCallbacks.fstat(fd, done))
+    } finally {
+      await step((done) => fsCallbacks.close(fd, done))
+    }
+  })
+}
+
 function parseSessionFile(text: string): SessionFile | null {
   let data: any
   try {
@@ -300,12 +350,10 @@ function isExpired(file: SessionFile): boolean {
   return file.expires !== null && file.expires <= Date.now()
 }
 
-async function removeFile(file: string): Promise<void> {
-  try {
-    await fs.unlink(file)
-  } catch (err: any) {
-    if (!err || err.code !== 'ENOENT') throw err
-  }
+function removeFile(file: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    fsCallbacks.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve()))
+  )
 }
 
 // A few files at a time, giving the event loop back between batches.

@@ -125,6 +125,17 @@ describe('FileStore recovery and concurrency', () => {
     expect(fs.existsSync(store.fileOf('sid')!)).toBe(false)
   })
 
+  it('sees what another process wrote, even for a file it remembers writing', async () => {
+    const other = new FileStore({ path: dir, reapInterval: false })
+    await store.set('shared', record({ by: 'this one' }))
+    expect((await store.get('shared'))!.by).toBe('this one')
+    await other.set('shared', record({ by: 'the other' }))
+    expect((await store.get('shared'))!.by).toBe('the other')
+    await other.destroy('shared')
+    expect(await store.get('shared')).toBeNull()
+    other.close()
+  })
+
   it('a missing file is "no session", silently', async () => {
     const warn = vi.spyOn(console, 'warn')
     const error = vi.spyOn(console, 'error')
