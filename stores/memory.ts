@@ -146,7 +146,7 @@ export class MemoryStore extends Store {
     for (let step = iterator.next(); !step.done; step = iterator.next()) {
       const [sid, entry] = step.value
       if (entry.expires <= now) this.sessions.delete(sid)
-      if (++checked % 1024 === 0 && performance.now() > deadline) {
+      if (++checked % 256 === 0 && performance.now() > deadline) {
         setImmediate(() => this.sweepSlice())
         return
       }
