@@ -1,0 +1,198 @@
+/**
+ * The same session app on every runtime sessionware serves: Express 4 and 5
+ * (on Node, or on Bun's node:http), the bunway double, and a Request →
+ * Response server (Bun.serve with webSession). Each answers the routes the
+ * behaviour scenarios drive.
+ */
+import http from 'http'
+import type { AddressInfo } from 'net'
+// The build, as users get it (Bun cannot load the `export =` source directly).
+import sessionware from '../../dist/lib/index.js'
+import { bunway, cookieParser } from '../bunway/double'
+
+const session: any = sessionware
+const { MemoryStore } = session
+export const SECRET = 'behaviour suite'
+
+export type Variant = 'express4' | 'express5' | 'bunway' | 'web'
+
+export interface Running {
+  url: string
+  store: any
+  stop(): Promise<void> | void
+}
+
+/** A promise store that answers late, to prove responses wait for the store. */
+export function slowStore(delay = 25) {
+  const inner = new MemoryStore({ sweepInterval: false })
+  const wait = () => new Promise((resolve) => setTimeout(resolve, delay))
+  return {
+    inner,
+    get: async (sid: string) => (await wait(), inner.get(sid)),
+    set: async (sid: string, data: any) => (await wait(), inner.set(sid, data)),
+    destroy: async (sid: string) => (await wait(), inner.destroy(sid)),
+    touch: async (sid: string, data: any) => (await wait(), inner.touch(sid, data))
+  }
+}
+
+/** Options of the two app instances every scenario runs against. */
+export const instances = {
+  plain: () => ({ store: new MemoryStore({ sweepInterval: false }), resave: false, saveUninitialized: false }),
+  slow: () => ({ store: slowStore(), resave: false, saveUninitialized: true, rolling: true })
+}
+export type Instance = keyof typeof instances
+
+function cookieFor(req: any) {
+  const url: string = req.originalUrl || req.url || ''
+  return url.includes('/secure') ? { secure: true, maxAge: 60_000 } : {}
+}
+
+/** The routes, written once for every (req, res) framework. */
+function mountRoutes(app: any) {
+  app.get('/count', async (req: any, res: any) => {
+    req.session.count = (req.session.count || 0) + 1
+    res.send(String(req.session.count))
+  })
+  app.get('/read', async (req: any, res: any) => res.json({ count: req.session.count ?? null, user: req.session.user ?? null }))
+  app.get('/noop', async (_req: any, res: any) => res.send('ok'))
+  app.get('/login', async (req: any, res: any) => {
+    await req.session.regenerate()
+    req.session.user = 'ada'
+    req.flash('info', 'welcome')
+    res.redirect('/whoami')
+  })
+  app.get('/login-callback', async (req: any, res: any) => {
+    await new Promise<void>((resolve, reject) => req.session.regenerate((err: any) => (err ? reject(err) : resolve())))
+    req.session.user = 'grace'
+    req.session.flash('info', 'hello %s', 'grace')
+    res.redirect('/whoami')
+  })
+  app.get('/whoami', async (req: any, res: any) => res.json({ user: req.session.user ?? null, info: req.session.flash('info') }))
+  app.get('/logout', async (req: any, res: any) => {
+    await req.session.destroy()
+    res.send('bye')
+  })
+  app.get('/reload', async (req: any, res: any) => {
+    req.session.count = 999
+    await req.session.reload()
+    res.send(String(req.session.count))
+  })
+  app.get('/save-redirect', async (req: any, res: any) => {
+    req.session.saved = 'yes'
+    await req.session.save()
+    res.redirect('/read-saved')
+  })
+  app.get('/read-saved', async (req: any, res: any) => res.send(String(req.session.saved)))
+  app.get('/other-cookie', async (req: any, res: any) => {
+    req.session.other = true
+    res.append('Set-Cookie', 'other=1; Path=/')
+    res.send('ok')
+  })
+  app.get('/secure', async (req: any, res: any) => {
+    req.session.secure = true
+    res.send('ok')
+  })
+  app.get('/fail-save', async (req: any, res: any) => {
+    req.session.poison = 10n
+    res.send('should not be sent')
+  })
+  app.use((err: any, _req: any, res: any, _next: any) => {
+    res.status(500).send('error: ' + (err && err.code))
+  })
+}
+
+function listenNode(app: any): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = http.createServer(app)
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        stop: () => new Promise<void>((done) => (server.closeAllConnections?.(), server.close(() => done())))
+      })
+    })
+  )
+}
+
+export async function start(variant: Variant, instance: Instance): Promise<Running> {
+  const options = { secret: SECRET, cookie: cookieFor, ...instances[instance]() }
+  const store = options.store
+  if (variant === 'express4' || variant === 'express5') {
+    const express = (await import(variant === 'express4' ? 'express4' : 'express')).default as any
+    const app = express()
+    app.set('trust proxy', true)
+    app.use(session(options))
+    mountRoutes(app)
+    return { ...(await listenNode(app)), store }
+  }
+  if (variant === 'bunway') {
+    const app = bunway()
+    app.set('trust proxy', true)
+    app.use(cookieParser('bunway secret'))
+    const middleware = session(options)
+    app.use(middleware)
+    mountRoutes(app)
+    const server = app.listen(0)
+    return { url: server.url, store, stop: () => server.stop() }
+  }
+  const sessions = session.webSession({ ...options, proxy: true })
+  const server = (globalThis as any).Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch: (request: Request) => sessions.withSession(request, (req) => webRoutes(req)).catch((err: any) => new Response('error: ' + err.code, { status: 500 }))
+  })
+  return { url: `http://127.0.0.1:${server.port}`, store, stop: () => server.stop(true) }
+}
+
+/** The same routes for a Request → Response handler. */
+async function webRoutes(req: any): Promise<Response> {
+  const path = new URL(req.url).pathname
+  const text = (body: string) => new Response(body)
+  switch (path) {
+    case '/count':
+      req.session.count = (req.session.count || 0) + 1
+      return text(String(req.session.count))
+    case '/read':
+      return Response.json({ count: req.session.count ?? null, user: req.session.user ?? null })
+    case '/noop':
+      return text('ok')
+    case '/login':
+      await req.regenerateSession()
+      req.session.user = 'ada'
+      req.flash('info', 'welcome')
+      return Response.redirect(new URL('/whoami', req.url).href, 302)
+    case '/login-callback':
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err: any) => (err ? reject(err) : resolve())))
+      req.session.user = 'grace'
+      req.session.flash('info', 'hello %s', 'grace')
+      return Response.redirect(new URL('/whoami', req.url).href, 302)
+    case '/whoami':
+      return Response.json({ user: req.session.user ?? null, info: req.session.flash('info') })
+    case '/logout':
+      await req.destroySession()
+      return text('bye')
+    case '/reload':
+      req.session.count = 999
+      await req.session.reload()
+      return text(String(req.session.count))
+    case '/save-redirect':
+      req.session.saved = 'yes'
+      await req.session.save()
+      return new Response(null, { status: 302, headers: { location: '/read-saved' } })
+    case '/read-saved':
+      return text(String(req.session.saved))
+    case '/other-cookie': {
+      req.session.other = true
+      const response = text('ok')
+      response.headers.append('Set-Cookie', 'other=1; Path=/')
+      return response
+    }
+    case '/secure':
+      req.session.secure = true
+      return text('ok')
+    case '/fail-save':
+      req.session.poison = 10n
+      return text('should not be sent')
+  }
+  return new Response('Not Found', { status: 404 })
+}
