@@ -82,3 +82,43 @@ describe('examples', () => {
     expect(out).toContain('after clear-> 0')
   })
 })
+
+describe('Bun examples, under real Bun', () => {
+  const bun = path.join(__dirname, '..', 'node_modules', '.bin', 'bun')
+
+  async function running(example: string, drive: (url: string) => Promise<void>) {
+    const { spawn } = await import('child_process')
+    const child = spawn(bun, [path.join(examples, example)], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const url = await new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d).match(/http:\/\/\S+/)![0])))
+      await drive(url)
+    } finally {
+      child.kill()
+    }
+  }
+
+  it('bun-serve.ts: counter, login with a new ID and a flash message, logout', async () => {
+    await running('bun-serve.ts', async (url) => {
+      const client = new Client(url)
+      expect(JSON.parse((await client.get('/')).body)).toEqual({ user: null, views: 1, messages: [] })
+      const before = client.cookie
+      expect((await client.post('/login', form({ user: 'Ada' }))).status).toBe(303)
+      expect(client.cookie).not.toBe(before)
+      expect(JSON.parse((await client.get('/')).body)).toEqual({ user: 'Ada', views: 1, messages: ['Welcome, Ada!'] })
+      await client.post('/logout')
+      expect(JSON.parse((await client.get('/')).body).user).toBeNull()
+    })
+  })
+
+  it('bunway-app.ts: counter, login, a router mounted at a prefix, logout', async () => {
+    await running('bunway-app.ts', async (url) => {
+      const client = new Client(url)
+      expect(JSON.parse((await client.get('/')).body).views).toBe(1)
+      expect((await client.post('/login')).status).toBe(302)
+      expect(JSON.parse((await client.get('/')).body)).toEqual({ user: 'ada', views: 1, messages: ['Welcome, ada!'] })
+      expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: 'ada' })
+      await client.post('/logout')
+      expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null })
+    })
+  })
+})
