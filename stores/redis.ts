@@ -51,6 +51,8 @@ export class RedisStore extends Store {
   private readonly timeout: number
   private readonly scanCount: number
   private readonly command: Command
+  private readonly pending = new Set<Pending>()
+  private watcher: ReturnType<typeof setInterval> | undefined
 
   constructor(options: RedisStoreOptions) {
     super()
@@ -167,18 +169,52 @@ export class RedisStore extends Store {
 
   /** One command, failing with `ETIMEDOUT` when Redis does not answer in time. */
   private run(args: string[]): Promise<unknown> {
-    return this.attempt(() => {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          const err = new Error(`RedisStore: Redis did not answer ${args[0]} within ${this.timeout} ms`) as Error & { code: string }
-          err.code = 'ETIMEDOUT'
-          reject(err)
-        }, this.timeout)
-      })
-      return Promise.race([this.command(args), timedOut]).finally(() => clearTimeout(timer))
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { deadline: Date.now() + this.timeout, command: args[0], reject }
+      this.pending.add(pending)
+      this.watch()
+      const settle = (fn: () => void) => {
+        if (this.pending.delete(pending)) fn()
+      }
+      let answer: Promise<unknown>
+      try {
+        answer = this.command(args)
+      } catch (err) {
+        return settle(() => reject(err))
+      }
+      answer.then(
+        (value) => settle(() => resolve(value)),
+        (err) => settle(() => reject(err))
+      )
     })
   }
+
+  // One unref'd timer checks every pending command's deadline: cheaper than a
+  // timer per command, at the price of up to half a timeout of lateness.
+  private watch(): void {
+    if (this.watcher) return
+    this.watcher = setInterval(() => {
+      const now = Date.now()
+      for (const pending of this.pending) {
+        if (pending.deadline > now) continue
+        this.pending.delete(pending)
+        const err = new Error(`RedisStore: Redis did not answer ${pending.command} within ${this.timeout} ms`) as Error & { code: string }
+        err.code = 'ETIMEDOUT'
+        pending.reject(err)
+      }
+      if (this.pending.size === 0) {
+        clearInterval(this.watcher)
+        this.watcher = undefined
+      }
+    }, Math.max(10, Math.floor(this.timeout / 2)))
+    this.watcher.unref?.()
+  }
+}
+
+interface Pending {
+  deadline: number
+  command: string
+  reject(err: Error): void
 }
 
 ;(RedisStore.prototype as any)[PROMISE_API] = true
