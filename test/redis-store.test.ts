@@ -235,3 +235,29 @@ suite("RedisStore with Bun's built-in RedisClient", () => {
     }
   })
 })
+
+suite('RedisStore when Redis is slow', () => {
+  it('a command that gets no answer fails with ETIMEDOUT after the timeout, never hangs', async () => {
+    const net = await import('net')
+    // A "Redis" that accepts connections and never answers.
+    const sockets: any[] = []
+    const silent = net.createServer((socket) => sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const port = (silent.address() as any).port
+    const client = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: false, maxRetriesPerRequest: null, enableReadyCheck: false })
+    client.on('error', () => {})
+    const store = new RedisStore({ client, timeout: 200 })
+    try {
+      const err = await store.get('sid').then(
+        () => undefined,
+        (e) => e
+      )
+      expect(err.code).toBe('ETIMEDOUT')
+      expect(err.message).toMatch(/did not answer GET within 200 ms/)
+    } finally {
+      client.disconnect()
+      sockets.forEach((s) => s.destroy())
+      silent.close()
+    }
+  })
+})
