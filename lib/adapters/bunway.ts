@@ -1,4 +1,5 @@
 import type { Commit, RequestAccess, RequestState, SessionEngine } from '../engine'
+import { startThenNext } from './start'
 
 /**
  * Reading a bunway request: its `req.headers` is a Fetch `Headers`, so headers
@@ -31,27 +32,7 @@ type Next = (err?: any) => void
  * wrapped `toResponse`, which bunway awaits.
  */
 export function handleBunway(engine: SessionEngine, req: any, res: any, next: Next): void | Promise<void> {
-  let started: RequestState | Promise<RequestState> | undefined
-  try {
-    started = engine.start(req, bunwayAccess)
-  } catch (err) {
-    next(err)
-    return
-  }
-  if (!started) {
-    next()
-  } else if (started instanceof Promise) {
-    return started.then(
-      (state) => {
-        hookToResponse(state, res)
-        next()
-      },
-      (err) => next(err)
-    )
-  } else {
-    hookToResponse(started, res)
-    next()
-  }
+  return startThenNext(engine, req, bunwayAccess, next, (state) => hookToResponse(state, res))
 }
 
 function hookToResponse(state: RequestState, res: any): void {

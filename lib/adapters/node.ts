@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http'
 import type { RequestAccess, RequestState, SessionEngine } from '../engine'
+import { startThenNext } from './start'
 
 /** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
 export const nodeAccess: RequestAccess = {
@@ -22,25 +23,8 @@ type Next = (err?: any) => void
  * go out and holds `res.end` until the store has answered. A store failure
  * reaches `next(err)`, so the app's error handler answers instead.
  */
-export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void {
-  let started: RequestState | Promise<RequestState> | undefined
-  try {
-    started = engine.start(req, nodeAccess)
-  } catch (err) {
-    next(err)
-    return
-  }
-  if (!started) {
-    next()
-  } else if (started instanceof Promise) {
-    started.then((state) => {
-      hookResponse(state, res, next)
-      next()
-    }, next)
-  } else {
-    hookResponse(started, res, next)
-    next()
-  }
+export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
+  return startThenNext(engine, req, nodeAccess, next, (state) => hookResponse(state, res, next))
 }
 
 function hookResponse(state: RequestState, res: ServerResponse, next: Next): void {

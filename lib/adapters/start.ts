@@ -1,0 +1,34 @@
+import type { RequestAccess, RequestState, SessionEngine } from '../engine'
+
+type Next = (err?: any) => void
+
+/**
+ * The `(req, res, next)` side shared by the Node and bunway adapters: start
+ * the session, let `hook` wrap the response, then call `next()`; any error
+ * goes to `next(err)`. When the store has to be asked, the returned promise
+ * settles after `next()` was called (bunway waits for it; Express ignores it)
+ * and never rejects.
+ */
+export function startThenNext(
+  engine: SessionEngine,
+  req: any,
+  access: RequestAccess,
+  next: Next,
+  hook: (state: RequestState) => void
+): void | Promise<void> {
+  let started: RequestState | Promise<RequestState> | undefined
+  try {
+    started = engine.start(req, access)
+  } catch (err) {
+    return next(err)
+  }
+  if (!started) return next()
+  if (started instanceof Promise) {
+    return started.then((state) => {
+      hook(state)
+      next()
+    }).catch(next)
+  }
+  hook(started)
+  next()
+}
