@@ -1,0 +1,131 @@
+// Shared pieces of the session benchmarks (bench/run.js and the scripts it starts).
+const crypto = require('crypto')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const signature = require('cookie-signature')
+const expressSession = require('express-session')
+const sessionware = require('../dist/lib/index.js')
+
+const SECRET = 'bench secret'
+const POOL_SIZE = 1000
+const COOKIE_NAME = 'connect.sid'
+
+// FileStore is looked up where the lead said it would appear; null when neither place has it.
+function findFileStore() {
+  if (sessionware.FileStore) return sessionware.FileStore
+  try {
+    return require('../dist/stores/file.js').FileStore || null
+  } catch {
+    return null
+  }
+}
+const FileStore = findFileStore()
+const noLog = () => {}
+let SessionFileStore = null
+const sessionFileStore = () => (SessionFileStore ||= require('session-file-store')(expressSession))
+
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sessionware-bench-'))
+const removeDir = (dir) => dir && fs.rmSync(dir, { recursive: true, force: true })
+
+// Stores: each entry makes a fresh store (and the temp dir it lives in, if any).
+const STORES = {
+  'sessionware MemoryStore': () => ({ store: new sessionware.MemoryStore({ sweepInterval: false }) }),
+  'express-session MemoryStore': () => ({ store: new expressSession.MemoryStore() }),
+  'sessionware FileStore': FileStore && (() => {
+    const dir = tempDir()
+    return { dir, store: new FileStore({ path: dir, reapInterval: false }) }
+  }),
+  'session-file-store': () => {
+    const dir = tempDir()
+    return { dir, store: new (sessionFileStore())({ path: dir, reapInterval: -1, logFn: noLog }) }
+  },
+  'session-file-store (retries: 0)': () => {
+    const dir = tempDir()
+    return { dir, store: new (sessionFileStore())({ path: dir, reapInterval: -1, retries: 0, logFn: noLog }) }
+  }
+}
+
+// HTTP / middleware variants: which middleware factory with which store.
+const VARIANTS = {
+  bare: { middleware: null, store: null },
+  'express-session + MemoryStore': { middleware: expressSession, store: 'express-session MemoryStore' },
+  'sessionware + MemoryStore': { middleware: sessionware, store: 'sessionware MemoryStore' },
+  'sessionware + FileStore': { middleware: sessionware, store: 'sessionware FileStore' },
+  'express-session + session-file-store': { middleware: expressSession, store: 'session-file-store' }
+}
+const available = (variant) => {
+  const v = VARIANTS[variant]
+  return !!v && (!v.store || !!STORES[v.store])
+}
+
+// Session IDs of the pre-created pool: deterministic, 32 base64url characters like uid-safe's.
+const poolId = (i) => crypto.createHash('sha256').update('bench session ' + i).digest('base64url').slice(0, 32)
+const poolCookie = (i) => COOKIE_NAME + '=' + encodeURIComponent('s:' + signature.sign(poolId(i), SECRET))
+const poolCookies = () => Array.from({ length: POOL_SIZE }, (_, i) => poolCookie(i))
+const record = (extra) => ({
+  cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' },
+  ...extra
+})
+
+const call = (store, method, ...args) =>
+  new Promise((resolve, reject) =>
+    store[method](...args, (err, value) => (err && err.code !== 'ENOENT' ? reject(err) : resolve(err ? null : value)))
+  )
+
+async function fillPool(store, count = POOL_SIZE) {
+  for (let i = 0; i < count; i++) await call(store, 'set', poolId(i), record({ count: 0 }))
+}
+
+// Session options of the two scenarios (see the brief in bench/run.js).
+const sessionOptions = (scenario, store) => ({
+  secret: SECRET,
+  resave: false,
+  saveUninitialized: scenario === 'new',
+  store
+})
+
+// Statistics.
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+const spread = (xs) => {
+  const finite = xs.filter(Number.isFinite)
+  if (!finite.length) return { median: NaN, min: NaN, max: NaN, values: xs }
+  return { median: median(finite), min: Math.min(...finite), max: Math.max(...finite), values: xs }
+}
+// Variant order for round r: rotated by r so each variant takes each position in turn.
+const rotate = (list, r) => list.map((_, i) => list[(i + r) % list.length])
+
+function parseArgs(argv) {
+  const out = {}
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (!a.startsWith('--')) continue
+    const key = a.slice(2)
+    const next = argv[i + 1]
+    if (next === undefined || next.startsWith('--')) out[key] = true
+    else out[key] = next, i++
+  }
+  return out
+}
+
+const fmt = (x, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a')
+const fmtRatio = (s) =>
+  Number.isFinite(s.median) ? `${s.median.toFixed(2)}x (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : 'n/a'
+
+function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map(String))
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)))
+  const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')
+}
+const mdTable = (headers, rows) =>
+  [headers, headers.map(() => '---'), ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n')
+
+module.exports = {
+  SECRET, POOL_SIZE, COOKIE_NAME, STORES, VARIANTS, FileStore, available, poolId, poolCookie, poolCookies,
+  record, call, fillPool, sessionOptions, removeDir, median, spread, rotate, parseArgs, fmt, fmtRatio, table, mdTable
+}

@@ -1,0 +1,324 @@
+// Session benchmarks: sessionware against express-session, side by side.
+//
+//   npm run bench                      build, then everything (about 10 minutes on 2 cores)
+//   node bench/run.js --quick          one short round of each part
+//   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S]
+//
+// Writes bench/results/latest.json and bench/results/latest.md; the method is
+// described in METHOD below (and in latest.md).
+const { spawn } = require('child_process')
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const {
+  VARIANTS, FileStore, available, parseArgs, spread, rotate, fmt, fmtRatio, table, mdTable
+} = require('./common')
+
+const args = parseArgs(process.argv.slice(2))
+const QUICK = !!args.quick
+const ROUNDS = Number(args.rounds || (QUICK ? 1 : 3))
+const DURATION = Number(args.duration || (QUICK ? 2 : 5))
+const WARMUP = QUICK ? 0.5 : 1
+const CONNECTIONS = 50
+const PARTS = args.only ? String(args.only).split(',') : ['http', 'middleware', 'stores']
+const RESULTS = path.join(__dirname, 'results')
+
+const METHOD = `\
+HTTP: each variant is an Express 5 app in its own child process (bench/server.js) on 127.0.0.1, whose route reads and
+increments req.session.count; autocannon ${require('autocannon/package.json').version} runs in another child process (bench/load.js) with
+${CONNECTIONS} connections, ${WARMUP} s of warm-up and then ${DURATION} s measured. "existing": the server pre-creates 1,000 sessions
+in its store and every request carries the next cookie of that pool (saveUninitialized: false, resave: false);
+"new": no request carries a cookie, so every request starts and saves a new session (saveUninitialized: true).
+Server CPU is process.cpuUsage() (user + system) over the measured window, read and reset through GET /__cpu, which is
+routed before the session middleware and not counted, divided by the requests the server served in that window. A fresh
+server is started for every variant in every round; within a round the variants run one after another in an order
+rotated by one each round, so drift on the machine hits every variant alike. Session overhead = CPU µs/request of the
+variant minus that of bare Express in the same round. Ratios (sessionware / express-session, both with their
+MemoryStore, or FileStore / session-file-store) are computed per round; reported as median (min–max) over ${ROUNDS} rounds.
+The load generator shares the machine's cores with the server, so req/s is a relative figure; CPU per request is the
+steadier one.
+Middleware: in one process, real http.IncomingMessage / ServerResponse pairs over a Duplex socket that discards output,
+run one after another to 'finish' (bench/middleware.js): existing session left unchanged, existing session modified,
+new session; both middlewares with a MemoryStore holding the same 1,000 sessions; overhead = time per request minus
+that of the same request without middleware, per round, order rotated per round.
+Stores (bench/stores.js): each store is filled with N sessions (timed as "insert"), then get / set (overwrite) / touch /
+get missing / destroy on random IDs of the N, 16 operations in flight, stores of a group in rotated order per round.
+Memory per session: a fresh process run with --expose-gc; heapUsed after gc() before and after setting N sessions whose
+IDs and records are made inside the window, divided by N (what the store retains, its copy of the ID included).
+File stores write to their own temp directory under ${os.tmpdir()}, removed afterwards.`
+
+const HTTP_VARIANTS = Object.keys(VARIANTS)
+const SCENARIOS = ['existing', 'new']
+
+function runNode(script, argv, { nodeArgs = [], onLine } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, script), ...argv], {
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    let out = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      if (onLine) {
+        let nl
+        while ((nl = out.indexOf('\n')) !== -1) {
+          const line = out.slice(0, nl)
+          out = out.slice(nl + 1)
+          onLine(line, child)
+        }
+      }
+    })
+    child.on('error', reject)
+    child.on('exit', (code, signal) =>
+      code === 0 || signal === 'SIGTERM' ? resolve(out) : reject(new Error(`${script} ${argv.join(' ')} exited ${code ?? signal}`))
+    )
+  })
+}
+
+const lastJson = (text) => JSON.parse(text.trim().split('\n').pop())
+
+// One server + one load run. Resolves to load.js's JSON.
+async function httpRun(variant, scenario) {
+  let load
+  const server = runNode('server.js', [variant, scenario], {
+    onLine: (line, child) => {
+      const { port } = JSON.parse(line)
+      load = runNode('load.js', [
+        '--port', port, '--scenario', scenario, '--duration', DURATION, '--warmup', WARMUP, '--connections', CONNECTIONS
+      ]).finally(() => child.kill('SIGTERM'))
+    }
+  })
+  await server
+  return lastJson(await load)
+}
+
+async function http() {
+  const variants = HTTP_VARIANTS.filter(available)
+  const raw = Object.fromEntries(SCENARIOS.map((s) => [s, Object.fromEntries(variants.map((v) => [v, []]))]))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const scenario of SCENARIOS) {
+      for (const variant of rotate(variants, r + SCENARIOS.indexOf(scenario))) {
+        const res = await httpRun(variant, scenario)
+        raw[scenario][variant].push(res)
+        const bad = res.errors + res.timeouts + res.non2xx
+        console.error(
+          `  http round ${r + 1}/${ROUNDS} ${scenario} ${variant}: ${fmt(res.reqPerSec)} req/s, p99 ${res.p99Ms} ms, ` +
+            `${fmt(res.cpuUsPerRequest, 1)} µs CPU/req${bad ? `, ${bad} errors/non-2xx` : ''}`
+        )
+      }
+    }
+  }
+  const out = { available: variants, notAvailable: HTTP_VARIANTS.filter((v) => !available(v)), scenarios: {} }
+  for (const scenario of SCENARIOS) {
+    const byV = raw[scenario]
+    const overhead = (v, r) => byV[v][r].cpuUsPerRequest - byV.bare[r].cpuUsPerRequest
+    const perRound = (fn) => spread(byV.bare.map((_, r) => fn(r)))
+    const variantsOut = {}
+    for (const v of variants) {
+      variantsOut[v] = {
+        reqPerSec: spread(byV[v].map((x) => x.reqPerSec)),
+        p99Ms: spread(byV[v].map((x) => x.p99Ms)),
+        cpuUsPerRequest: spread(byV[v].map((x) => x.cpuUsPerRequest)),
+        overheadUsPerRequest: v === 'bare' ? null : perRound((r) => overhead(v, r)),
+        errors: byV[v].reduce((a, x) => a + x.errors + x.timeouts + x.non2xx, 0),
+        rounds: byV[v]
+      }
+    }
+    const pairs = [['sessionware + MemoryStore', 'express-session + MemoryStore']]
+    if (variants.includes('sessionware + FileStore')) pairs.push(['sessionware + FileStore', 'express-session + session-file-store'])
+    const ratios = {}
+    for (const [ours, theirs] of pairs) {
+      ratios[`${ours} / ${theirs}`] = {
+        overhead: perRound((r) => overhead(ours, r) / overhead(theirs, r)),
+        reqPerSec: perRound((r) => byV[ours][r].reqPerSec / byV[theirs][r].reqPerSec),
+        p99: perRound((r) => byV[ours][r].p99Ms / byV[theirs][r].p99Ms)
+      }
+    }
+    out.scenarios[scenario] = { variants: variantsOut, ratios }
+  }
+  return out
+}
+
+async function middleware() {
+  const argv = ['--rounds', QUICK ? 2 : Math.max(ROUNDS, 5), '--requests', QUICK ? 3000 : 20000]
+  return lastJson(await runNode('middleware.js', argv))
+}
+
+async function stores() {
+  const sizes = QUICK ? '1000,10000' : '1000,10000,100000'
+  const fileSizes = QUICK ? '1000' : '1000,10000'
+  const argv = ['--rounds', ROUNDS, '--sizes', sizes, '--file-sizes', fileSizes, '--ops', QUICK ? 2000 : 10000, '--file-ops', QUICK ? 300 : 1000]
+  const ops = lastJson(await runNode('stores.js', argv))
+  const memory = {}
+  for (const size of sizes.split(',')) {
+    const byStore = { 'sessionware MemoryStore': [], 'express-session MemoryStore': [] }
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const store of rotate(Object.keys(byStore), r)) {
+        const res = lastJson(await runNode('stores.js', ['--memory', store, '--size', size], { nodeArgs: ['--expose-gc'] }))
+        byStore[store].push(res.bytesPerSession)
+      }
+    }
+    memory[size] = Object.fromEntries(Object.entries(byStore).map(([k, xs]) => [k, spread(xs)]))
+  }
+  return { ...ops, heapBytesPerSession: memory }
+}
+
+// ---- reporting ----
+
+function report(results) {
+  const sections = []
+  const add = (title, headers, rows, note) => sections.push({ title, headers, rows, note })
+  const h = results.http
+  if (h) {
+    for (const [scenario, s] of Object.entries(h.scenarios)) {
+      const label = scenario === 'existing' ? 'existing sessions (pool of 1,000), read and increment' : 'new session on every request'
+      add(
+        `HTTP, ${label}: median (min–max) over ${results.rounds} rounds`,
+        ['variant', 'req/s', 'p99 ms', 'server CPU µs/req', 'session overhead µs/req', 'errors'],
+        Object.entries(s.variants).map(([v, x]) => [
+          v,
+          `${fmt(x.reqPerSec.median)} (${fmt(x.reqPerSec.min)}–${fmt(x.reqPerSec.max)})`,
+          `${fmt(x.p99Ms.median)} (${fmt(x.p99Ms.min)}–${fmt(x.p99Ms.max)})`,
+          `${fmt(x.cpuUsPerRequest.median, 1)} (${fmt(x.cpuUsPerRequest.min, 1)}–${fmt(x.cpuUsPerRequest.max, 1)})`,
+          x.overheadUsPerRequest
+            ? `${fmt(x.overheadUsPerRequest.median, 1)} (${fmt(x.overheadUsPerRequest.min, 1)}–${fmt(x.overheadUsPerRequest.max, 1)})`
+            : '—',
+          x.errors
+        ]).concat(h.notAvailable.map((v) => [v, 'not available', '', '', '', '']))
+      )
+      add(
+        `HTTP, ${label}: ratios within each round, median (min–max)`,
+        ['pair', 'session CPU overhead', 'req/s', 'p99'],
+        Object.entries(s.ratios).map(([pair, x]) => [pair, fmtRatio(x.overhead), fmtRatio(x.reqPerSec), fmtRatio(x.p99)])
+      )
+    }
+    const t = h.scenarios.existing.ratios['sessionware + MemoryStore / express-session + MemoryStore']
+    const ok = (b) => (b ? 'met' : 'NOT met')
+    add('Targets (read-and-increment scenario, MemoryStore)', ['target', 'measured (median, min–max)', 'result'], [
+      ['session CPU overhead ≤ 40% of express-session’s', fmtRatio(t.overhead), ok(t.overhead.median <= 0.4)],
+      ['req/s ≥ 1.5× express-session + MemoryStore', fmtRatio(t.reqPerSec), ok(t.reqPerSec.median >= 1.5)]
+    ])
+  }
+  const m = results.middleware
+  if (m) {
+    add(
+      `Middleware cost in process (ns/request, median over ${m.rounds} rounds × ${m.requests} requests)`,
+      ['case', 'no middleware', 'express-session', 'sessionware', 'overhead es', 'overhead sw', 'overhead sw/es', 'speed es/sw time'],
+      Object.entries(m.cases).map(([kind, c]) => [
+        kind,
+        fmt(c.wallNs.bare.median),
+        fmt(c.wallNs['express-session'].median),
+        fmt(c.wallNs.sessionware.median),
+        fmt(c.overheadNs['express-session'].median),
+        fmt(c.overheadNs.sessionware.median),
+        fmtRatio(c.overheadRatio),
+        fmtRatio(c.speedRatio)
+      ])
+    )
+  }
+  const st = results.stores
+  if (st) {
+    const groupRows = (groups, ours, theirs) =>
+      Object.entries(groups).flatMap(([size, ops]) =>
+        Object.entries(ops).map(([op, x]) => [
+          size,
+          op,
+          fmt(x.opsPerSec[ours].median),
+          ...theirs.flatMap((t) => [fmt(x.opsPerSec[t].median), fmtRatio(x.ratio[t])])
+        ])
+      )
+    add(
+      `MemoryStore ops/s (${st.concurrency} in flight), median over ${st.rounds} rounds`,
+      ['sessions', 'op', 'sessionware', 'express-session', 'ratio sw/es (min–max)'],
+      groupRows(st.memory, 'sessionware MemoryStore', ['express-session MemoryStore'])
+    )
+    const sizes = Object.keys(st.memory)
+    if (sizes.length > 1) {
+      const first = sizes[0]
+      add(
+        `MemoryStore scaling: ops/s at N sessions ÷ ops/s at ${first}`,
+        ['sessions', 'op', 'sessionware', 'express-session'],
+        sizes.slice(1).flatMap((size) =>
+          ['get', 'set', 'touch', 'destroy'].map((op) => [
+            size,
+            op,
+            ...['sessionware MemoryStore', 'express-session MemoryStore'].map((s) =>
+              fmt(st.memory[size][op].opsPerSec[s].median / st.memory[first][op].opsPerSec[s].median, 2)
+            )
+          ])
+        )
+      )
+    }
+    add(
+      'Heap retained per session (bytes, --expose-gc), median (min–max)',
+      ['sessions', 'sessionware MemoryStore', 'express-session MemoryStore', 'ratio sw/es'],
+      Object.entries(st.heapBytesPerSession).map(([size, x]) => {
+        const a = x['sessionware MemoryStore'], b = x['express-session MemoryStore']
+        return [size, `${fmt(a.median)} (${fmt(a.min)}–${fmt(a.max)})`, `${fmt(b.median)} (${fmt(b.min)}–${fmt(b.max)})`, fmt(a.median / b.median, 2)]
+      })
+    )
+    if (st.file) {
+      add(
+        `FileStore ops/s (${st.concurrency} in flight), median over ${st.rounds} rounds`,
+        ['sessions', 'op', 'sessionware FileStore', 'session-file-store', 'ratio', 'sfs retries: 0', 'ratio'],
+        groupRows(st.file, 'sessionware FileStore', ['session-file-store', 'session-file-store (retries: 0)'])
+      )
+    } else {
+      add('FileStore ops/s', ['store'], [['sessionware FileStore: not available']])
+    }
+  }
+  return sections
+}
+
+async function main() {
+  const started = new Date()
+  const results = {
+    date: started.toISOString(),
+    node: process.version,
+    cpu: `${os.cpus()[0]?.model || 'unknown'} × ${os.cpus().length}`,
+    platform: `${os.platform()} ${os.release()}`,
+    quick: QUICK,
+    rounds: ROUNDS,
+    durationSeconds: DURATION,
+    connections: CONNECTIONS,
+    fileStore: FileStore ? 'available' : 'not available',
+    method: METHOD
+  }
+  for (const part of PARTS) {
+    const t0 = Date.now()
+    console.error(`== ${part}`)
+    if (part === 'http') results.http = await http()
+    else if (part === 'middleware') results.middleware = await middleware()
+    else if (part === 'stores') results.stores = await stores()
+    else throw new Error(`unknown part ${part}`)
+    console.error(`   ${part} took ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  }
+  results.totalSeconds = (Date.now() - started) / 1000
+
+  const sections = report(results)
+  const header = `sessionware benchmarks — ${results.date}, node ${results.node}, ${results.cpu}, ${results.platform}` +
+    `${QUICK ? ' (quick)' : ''}, ${ROUNDS} round(s), ${results.totalSeconds.toFixed(0)} s`
+  console.log(header + '\n')
+  for (const s of sections) console.log(s.title + '\n' + table(s.headers, s.rows) + '\n')
+
+  fs.mkdirSync(RESULTS, { recursive: true })
+  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n')
+  const md = [
+    `# ${header}`,
+    '',
+    ...sections.flatMap((s) => [`## ${s.title}`, '', mdTable(s.headers, s.rows), '']),
+    '## Method',
+    '',
+    METHOD.replace(/\n(?!\n)/g, ' '),
+    '',
+    'Reproduce: `npm run bench` (or `node bench/run.js --quick`, `--only http|middleware|stores`, `--rounds N`, `--duration S`).',
+    ''
+  ].join('\n')
+  fs.writeFileSync(path.join(RESULTS, 'latest.md'), md)
+  console.error(`wrote ${path.relative(process.cwd(), path.join(RESULTS, 'latest.md'))} and latest.json`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
