@@ -24,76 +24,96 @@ type Next = (err?: any) => void
  * reaches `next(err)`, so the app's error handler answers instead.
  */
 export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, nodeAccess, next, (state) => hookResponse(state, res, next))
+  return startThenNext(engine, req, nodeAccess, next, (state) => {
+    const target = res as HookedResponse
+    target[HOOK] = new ResponseHook(state, next, res.writeHead, res.end)
+    target.writeHead = writeHeadWithSession as any
+    target.end = endWithSession as any
+  })
 }
 
-function hookResponse(state: RequestState, res: ServerResponse, next: Next): void {
-  const writeHead = res.writeHead
-  const end = res.end
-  let addedCookie: string | undefined
-  let reported = false
-  const report = (err: unknown) => {
-    if (reported) return
-    reported = true
-    process.nextTick(next, err)
-  }
+const HOOK = Symbol('sessionware.response')
 
-  const addCookie = (line: string | undefined) => {
+type HookedResponse = ServerResponse & { [HOOK]: ResponseHook }
+
+// One object per request holds what the patched writeHead/end need; the
+// functions themselves are shared, so a request allocates no closures.
+class ResponseHook {
+  addedCookie: string | undefined
+  reported = false
+
+  constructor(
+    readonly state: RequestState,
+    readonly next: Next,
+    readonly writeHead: ServerResponse['writeHead'],
+    readonly end: ServerResponse['end']
+  ) {}
+
+  addCookie(res: ServerResponse, line: string | undefined): void {
     if (!line) return
-    addedCookie = line
+    this.addedCookie = line
     const previous = res.getHeader('Set-Cookie')
     res.setHeader('Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
   }
 
-  res.writeHead = function writeHeadWithSession(this: ServerResponse, statusCode: number, ...rest: any[]) {
-    res.writeHead = writeHead
-    try {
-      applyHeaders(res, rest)
-      addCookie(state.headerCookie())
-    } catch (err) {
-      report(err)
-    }
-    return writeHead.apply(this, [statusCode, ...rest] as any)
-  } as typeof res.writeHead
-
-  res.end = function endWithSession(this: ServerResponse, ...args: any[]) {
-    res.end = end
-    let commit
-    try {
-      commit = state.commit()
-      if (!res.headersSent) addCookie(commit.cookie)
-    } catch (err) {
-      return fail(err, args)
-    }
-    if (!commit.work) return end.apply(this, args as any)
-    commit.work.then(
-      () => end.apply(res, args as any),
-      (err) => fail(err, args)
-    )
-    return res
-  } as typeof res.end
+  report(err: unknown): void {
+    if (this.reported) return
+    this.reported = true
+    process.nextTick(this.next, err)
+  }
 
   // Before the headers went out, the error handler answers in place of the
   // response; after, the response is finished and the error still reported.
-  function fail(err: unknown, args: any[]): ServerResponse {
+  fail(res: ServerResponse, err: unknown, chunk: any, encoding: any, callback: any): ServerResponse {
     if (res.headersSent) {
-      end.apply(res, args as any)
-    } else if (addedCookie !== undefined) {
-      const lines = ([] as any[]).concat(res.getHeader('Set-Cookie') || []).filter((line) => line !== addedCookie)
+      this.end.call(res, chunk, encoding, callback)
+    } else if (this.addedCookie !== undefined) {
+      const lines = ([] as any[]).concat(res.getHeader('Set-Cookie') || []).filter((line) => line !== this.addedCookie)
       if (lines.length) res.setHeader('Set-Cookie', lines)
       else res.removeHeader('Set-Cookie')
     }
-    report(err)
+    this.report(err)
     return res
   }
 }
 
-// Headers passed to writeHead() win over setHeader(); apply them first so the
-// session cookie is added to them, not replaced by them (as on-headers does).
-function applyHeaders(res: ServerResponse, rest: any[]): void {
-  const index = typeof rest[0] === 'string' ? 1 : 0
-  const headers = rest[index] as OutgoingHttpHeaders | any[] | undefined
-  if (!headers) return
+function writeHeadWithSession(this: HookedResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
+  const hook = this[HOOK]
+  this.writeHead = hook.writeHead as any
+  // Headers passed to writeHead() win over setHeader(); apply them first so
+  // the session cookie is added to them, not replaced by them (as on-headers does).
+  if (typeof reason !== 'string') {
+    headers = reason
+    reason = undefined
+  }
+  try {
+    if (headers) applyHeaders(this, headers)
+    hook.addCookie(this, hook.state.headerCookie())
+  } catch (err) {
+    hook.report(err)
+  }
+  return reason === undefined ? hook.writeHead.call(this, statusCode) : hook.writeHead.call(this, statusCode, reason)
+}
+
+function endWithSession(this: HookedResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
+  const hook = this[HOOK]
+  this.end = hook.end as any
+  let commit
+  try {
+    commit = hook.state.commit()
+    if (!this.headersSent) hook.addCookie(this, commit.cookie)
+  } catch (err) {
+    return hook.fail(this, err, chunk, encoding, callback)
+  }
+  if (!commit.work) return hook.end.call(this, chunk, encoding, callback)
+  commit.work.then(
+    () => hook.end.call(this, chunk, encoding, callback),
+    (err) => hook.fail(this, err, chunk, encoding, callback)
+  )
+  return this
+}
+
+function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[]): void {
   if (Array.isArray(headers)) {
     const pairs = Array.isArray(headers[0]) ? headers : chunk(headers)
     for (const [key, value] of pairs) res.setHeader(key, value)
@@ -103,7 +123,6 @@ function applyHeaders(res: ServerResponse, rest: any[]): void {
       if (value !== undefined) res.setHeader(key, value)
     }
   }
-  rest.splice(index, 1)
 }
 
 function chunk(flat: any[]): any[][] {
