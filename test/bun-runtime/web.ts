@@ -1,0 +1,236 @@
+/**
+ * webSession (Request → Response servers) under Bun.serve, under real Bun.
+ *   node_modules/.bin/bun test/bun-runtime/web.ts
+ * prints one JSON line per scenario.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { sign } from 'cookie-signature'
+import express from 'express'
+import expressSession from 'express-session'
+import { webSession, type SessionRequest } from '../../lib/adapters/web'
+import { MemoryStore } from '../../stores/memory'
+import { check, Jar, json, runScenarios, same, slowStore } from './harness'
+
+const secret = 'web secret'
+type Handler = (req: SessionRequest) => Response | Promise<Response>
+
+async function serving(fetch: (request: Request) => Response | Promise<Response>, drive: (jar: Jar) => Promise<void>) {
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch })
+  try {
+    await drive(new Jar(`http://127.0.0.1:${server.port}`))
+  } finally {
+    server.stop(true)
+  }
+}
+
+/** A Bun.serve app whose every request goes through `withSession`. */
+function withSessions(options: Record<string, unknown>, handler: Handler, drive: (jar: Jar) => Promise<void>) {
+  const sessions = webSession({ secret, resave: false, saveUninitialized: false, store: new MemoryStore({ sweepInterval: false }), ...options })
+  return serving((request) => sessions.withSession(request, handler).catch((err) => new Response('error: ' + err.code, { status: 500 })), drive)
+}
+
+const counter: Handler = (req) => {
+  req.session.count = (req.session.count || 0) + 1
+  return new Response(String(req.session.count))
+}
+const path = (req: Request) => new URL(req.url).pathname
+
+await runScenarios([
+  {
+    name: 'withSession: a counter, with the cookie format of the Express side',
+    run: () =>
+      withSessions({}, counter, async (jar) => {
+        const first = await jar.fetch('/')
+        same(first.body, '1', 'first')
+        check(/^connect\.sid=s%3A[\w-]{32}\.[\w%]+; Path=\/; HttpOnly$/.test(first.setCookie[0] ?? ''), `cookie line: ${first.setCookie}`)
+        same((await jar.fetch('/')).body, '2', 'second')
+        same((await jar.fetch('/')).setCookie, [], 'no cookie re-sent')
+      })
+  },
+  {
+    name: "middleware (bun-router's (req, next) shape) sets req.session and req.flash; flash survives Response.redirect",
+    run: async () => {
+      const sessions = webSession({ secret, resave: false, saveUninitialized: false, store: slowStore() })
+      const route = async (req: any): Promise<Response> => {
+        if (path(req) === '/login') {
+          await req.regenerateSession()
+          req.session.user = 'ada'
+          req.flash('info', 'welcome')
+          req.session.flash('note', 'hello %s', 'ada')
+          return Response.redirect(new URL('/whoami', req.url).href, 302)
+        }
+        return Response.json({ user: req.session.user ?? null, info: req.flash('info'), note: req.session.flash('note') })
+      }
+      await serving(
+        (request) => sessions.middleware(request, () => route(request)),
+        async (jar) => {
+          const login = await jar.fetch('/login')
+          same([login.status, login.setCookie.length], [302, 1], 'redirect with a cookie')
+          same(json(await jar.fetch('/whoami')), { user: 'ada', info: ['welcome'], note: ['hello ada'] }, 'after the redirect')
+          same(json(await jar.fetch('/whoami')), { user: 'ada', info: [], note: [] }, 'read once')
+        }
+      )
+    }
+  },
+  {
+    name: 'load and commit: the session on the Request, the cookie on the Response; commit without load is a no-op',
+    run: async () => {
+      const sessions = webSession({ secret, resave: false, saveUninitialized: false })
+      const req = await sessions.load(new Request('http://localhost/'))
+      req.session.n = 1
+      const response = await sessions.commit(req, new Response('ok', { headers: { 'x-app': '1' } }))
+      same([response.headers.getSetCookie().length, response.headers.get('x-app'), await response.text()], [1, '1', 'ok'], 'committed')
+      const untouched = new Response('plain')
+      same(await sessions.commit(new Request('http://localhost/'), untouched) === untouched, true, 'same Response back')
+      same((await sessions.commit(req, new Response('again'))).headers.getSetCookie(), [], 'committed only once')
+    }
+  },
+  {
+    name: 'immutable headers (Response.redirect, a fetch() result): the cookie is added, status, location and body kept',
+    run: async () => {
+      const sessions = webSession({ secret, resave: false, saveUninitialized: true })
+      const redirect = await sessions.withSession(new Request('http://localhost/'), () => Response.redirect('http://localhost/next', 303))
+      same([redirect.status, redirect.headers.get('location'), redirect.headers.getSetCookie().length], [303, 'http://localhost/next', 1], 'redirect')
+      await serving(
+        () => new Response('upstream body', { headers: { 'x-up': 'yes' } }),
+        async (upstream) => {
+          const proxied = await sessions.withSession(new Request('http://localhost/'), () => fetch(upstream.base))
+          same([await proxied.text(), proxied.headers.get('x-up'), proxied.headers.getSetCookie().length], ['upstream body', 'yes', 1], 'fetched')
+        }
+      )
+    }
+  },
+  {
+    name: "the handler's own Set-Cookie lines are kept",
+    run: () =>
+      withSessions(
+        {},
+        (req) => {
+          req.session.x = 1
+          const response = new Response('ok')
+          response.headers.append('Set-Cookie', 'a=1; Path=/')
+          response.headers.append('Set-Cookie', 'b=2; Path=/')
+          return response
+        },
+        async (jar) => {
+          const lines = (await jar.fetch('/')).setCookie
+          same(lines.length, 3, `lines: ${lines}`)
+          check(lines.includes('a=1; Path=/') && lines.includes('b=2; Path=/'), 'own cookies')
+        }
+      )
+  },
+  {
+    name: 'the store is written before the Response is returned (slow store)',
+    run: async () => {
+      const store = slowStore(20)
+      const sessions = webSession({ secret, resave: false, saveUninitialized: false, store })
+      const response = await sessions.withSession(new Request('http://localhost/'), (req) => {
+        req.session.saved = 'yes'
+        return new Response('ok')
+      })
+      const id = decodeURIComponent(response.headers.getSetCookie()[0].split(';')[0].split('=')[1]).slice(2).split('.')[0]
+      same((await store.inner.get(id))?.saved, 'yes', 'record when the Response is returned')
+    }
+  },
+  {
+    name: 'regenerateSession gives a new ID; destroySession removes the record',
+    run: async () => {
+      const store = new MemoryStore({ sweepInterval: false })
+      await withSessions(
+        { store },
+        async (req) => {
+          if (path(req) === '/new') await req.regenerateSession()
+          if (path(req) === '/bye') {
+            await req.destroySession()
+            return new Response(String(req.session))
+          }
+          return counter(req)
+        },
+        async (jar) => {
+          await jar.fetch('/')
+          const first = jar.sid()
+          same((await jar.fetch('/new')).body, '1', 'count after regenerate')
+          check(jar.sid() !== first && (await store.get(first)) === null, 'old record gone, new ID')
+          const second = jar.sid()
+          same((await jar.fetch('/bye')).body, 'undefined', 'req.session after destroy')
+          same(await store.get(second), null, 'record after destroy')
+        }
+      )
+    }
+  },
+  {
+    name: 'a Secure cookie: only for https URLs or, with proxy: true, X-Forwarded-Proto https',
+    run: async () => {
+      const secure = { cookie: { secure: true } }
+      await withSessions(secure, counter, async (jar) => same((await jar.fetch('/', { headers: { 'x-forwarded-proto': 'https' } })).setCookie, [], 'http, no proxy'))
+      await withSessions({ ...secure, proxy: true }, counter, async (jar) => {
+        same((await jar.fetch('/')).setCookie, [], 'http through the proxy')
+        check(/; Secure$/.test((await jar.fetch('/', { headers: { 'x-forwarded-proto': 'https' } })).setCookie[0] ?? ''), 'https through the proxy')
+      })
+      const sessions = webSession({ secret, resave: false, saveUninitialized: true, ...secure })
+      const direct = await sessions.withSession(new Request('https://localhost/'), () => new Response('ok'))
+      check(/; Secure$/.test(direct.headers.getSetCookie()[0] ?? ''), 'an https request URL')
+    }
+  },
+  {
+    name: 'a tampered cookie or a client-chosen ID starts a fresh session',
+    run: () =>
+      withSessions({}, counter, async (jar) => {
+        await jar.fetch('/')
+        const [id, mac] = decodeURIComponent(jar.cookies.get('connect.sid')!).slice(2).split('.')
+        same((await jar.fetch('/', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${mac.slice(0, -2)}xx`) })).body, '1', 'tampered')
+        const chosen = await new Jar(jar.base).fetch('/', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen', secret)) })
+        check(!chosen.setCookie[0].includes('chosen'), 'client-chosen ID adopted')
+      })
+  },
+  {
+    name: 'express-session (Express on Bun) and Bun.serve share a callback store and a cookie, both ways',
+    run: async () => {
+      const store = new (expressSession as any).MemoryStore()
+      const app = express()
+      app.use(expressSession({ secret, store, resave: false, saveUninitialized: false }))
+      app.get('/', (req: any, res) => {
+        req.session.count = (req.session.count || 0) + 1
+        res.send(String(req.session.count))
+      })
+      const server = http.createServer(app)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const onExpress = new Jar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+      try {
+        same((await onExpress.fetch('/')).body, '1', 'express-session')
+        await withSessions({ store }, counter, async (jar) => {
+          same((await jar.fetch('/', { cookie: onExpress.header })).body, '2', 'Bun.serve')
+          const again = await jar.fetch('/', { cookie: onExpress.header })
+          same([again.body, again.setCookie], ['3', []], 'Bun.serve again, no new cookie')
+        })
+        same((await onExpress.fetch('/')).body, '4', 'express-session again')
+      } finally {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    }
+  },
+  {
+    name: 'the cookie path option: no session outside it',
+    run: async () => {
+      const sessions = webSession({ secret, cookie: { path: '/admin' }, resave: false, saveUninitialized: true })
+      const outside = await sessions.load(new Request('http://localhost/public'))
+      const inside = await sessions.load(new Request('http://localhost/admin/x?y=1'))
+      same([outside.session === undefined, typeof inside.session], [true, 'object'], 'sessions')
+    }
+  },
+  {
+    name: 'session data that cannot be stored rejects withSession with ESESSIONSERIALIZE',
+    run: () =>
+      withSessions(
+        {},
+        (req) => {
+          req.session.poison = 10n
+          return new Response('should not be sent')
+        },
+        async (jar) => same([(await jar.fetch('/')).status, (await jar.fetch('/')).body], [500, 'error: ESESSIONSERIALIZE'], 'answer')
+      )
+  }
+])
+process.exit(0)
