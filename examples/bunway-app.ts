@@ -2,10 +2,10 @@
 //   bun examples/bunway-app.ts       (after `npm run build`)
 //
 // bunway is not published on npm, so this runs on the test double in
-// test/bunway/double.ts, which follows bunway's request/response contract. In
+// test/bunway-double/, which follows bunway's request/response contract. In
 // a real bunway app, import { bunway } from 'bunway' instead; the rest is the same.
 import session from 'sessionware'
-import { bunway, Router } from '../test/bunway/double'
+import { bunway, Router } from '../test/bunway-double'
 
 const app = bunway()
 const sessions = session({ secret: process.env.SESSION_SECRET || 'change me', resave: false, saveUninitialized: false })
