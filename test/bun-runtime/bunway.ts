@@ -404,6 +404,31 @@ await runScenarios([
       })
   },
   {
+    name: "control: the double keeps bunway's res contract (bunway.md §4)",
+    run: async () => {
+      const app = bunway()
+      app.get('/', async (req, res) => {
+        let threw = false
+        try {
+          ;(res as any).statusCode = 302
+        } catch {
+          threw = true
+        }
+        res.set('x-list', ['a', 'b'])
+        const absent = ['setHeader', 'writeHead', 'on', '_implicitHeader', 'socket'].filter((k) => (res as any)[k] !== undefined || (req as any)[k] !== undefined)
+        res.json({ threw, absent, plainHeaders: (req.headers as any).cookie === undefined })
+        res.set('x-sent', String(res.headersSent)) // true, yet headers can still change until toResponse()
+      })
+      const server = app.listen(0)
+      try {
+        const reply = await new Jar(server.url).fetch('/', { cookie: 'a=1' })
+        same([json(reply), reply.headers.get('x-list'), reply.headers.get('x-sent')], [{ threw: true, absent: [], plainHeaders: true }, 'a,b', 'true'], 'contract')
+      } finally {
+        server.stop()
+      }
+    }
+  },
+  {
     name: 'control: express-session in the double keeps no session past a request (bunway.md §8)',
     run: async () => {
       const app = bunway()
