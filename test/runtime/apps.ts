@@ -8,7 +8,7 @@ import http from 'http'
 import type { AddressInfo } from 'net'
 // The build, as users get it (Bun cannot load the `export =` source directly).
 import sessionware from '../../dist/lib/index.js'
-import { bunway, cookieParser } from '../bunway/double'
+import { bunway, cookieParser } from '../bunway-double'
 
 const session: any = sessionware
 const { MemoryStore } = session
