@@ -269,17 +269,28 @@ export class RequestState implements SessionHost {
 
   destroy(session: Session): Promise<void> {
     delete this.req.session
-    return this.engine.store.destroy(session.id)
+    return this.destroyStored(session.id)
   }
 
   regenerate(): Promise<void> {
     const finish = () => {
       this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     }
-    return this.engine.store.destroy(this.req.sessionID).then(finish, (err) => {
+    return this.destroyStored(this.req.sessionID).then(finish, (err) => {
       finish()
       throw err
     })
+  }
+
+  private destroyStored(sid: string): Promise<void> {
+    const { sync } = this.engine.store
+    if (!sync) return this.engine.store.destroy(sid)
+    try {
+      sync.destroy(sid)
+      return Promise.resolve()
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   private install(record: SessionRecord): Session {

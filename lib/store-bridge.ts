@@ -17,6 +17,7 @@ export interface SyncStore {
   get(sid: string): SessionRecord | null
   set(sid: string, record: SessionRecord): void
   touch(sid: string, record: SessionRecord): void
+  destroy(sid: string): void
 }
 
 /** One promise-based view of any store, whatever its convention. */

@@ -90,11 +90,15 @@ export class MemoryStore extends Store {
   /** The middleware's synchronous path, offered only while get/set/touch are this class's own. */
   get [SYNC_API](): SyncStore | undefined {
     const own = MemoryStore.prototype
-    if (this.get !== own.get || this.set !== own.set || this.touch !== own.touch) return undefined
+    if (this.get !== own.get || this.set !== own.set || this.touch !== own.touch || this.destroy !== own.destroy) return undefined
     return {
       get: (sid) => this.read(sid),
       set: (sid, record) => this.write(sid, record, this.ttl),
-      touch: (sid, record) => this.refresh(sid, record)
+      touch: (sid, record) => this.refresh(sid, record),
+      destroy: (sid) => {
+        checkSid(sid)
+        this.sessions.delete(sid)
+      }
     }
   }
 
