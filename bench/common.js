@@ -26,7 +26,17 @@ let SessionFileStore = null
 const sessionFileStore = () => (SessionFileStore ||= require('session-file-store')(expressSession))
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sessionware-bench-'))
-const removeDir = (dir) => dir && fs.rmSync(dir, { recursive: true, force: true })
+// Writes still in flight (session-file-store's temp files) can refill a directory being removed: retry.
+function removeDir(dir) {
+  for (let attempt = 0; dir && attempt < 20; attempt++) {
+    try {
+      return fs.rmSync(dir, { recursive: true, force: true })
+    } catch (err) {
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EBUSY') throw err
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50)
+    }
+  }
+}
 
 // Stores: each entry makes a fresh store (and the temp dir it lives in, if any).
 const STORES = {

@@ -78,7 +78,7 @@ function runNode(script, argv, { nodeArgs = [], onLine } = {}) {
 const lastJson = (text) => JSON.parse(text.trim().split('\n').pop())
 
 // One server + one load run. Resolves to load.js's JSON.
-async function httpRun(variant, scenario) {
+async function httpRunOnce(variant, scenario) {
   let load
   const server = runNode('server.js', [variant, scenario], {
     onLine: (line, child) => {
@@ -86,10 +86,22 @@ async function httpRun(variant, scenario) {
       load = runNode('load.js', [
         '--port', port, '--scenario', scenario, '--duration', DURATION, '--warmup', WARMUP, '--connections', CONNECTIONS
       ]).finally(() => child.kill('SIGTERM'))
+      load.catch(() => {}) // awaited below
     }
   })
   await server
+  if (!load) throw new Error(`server.js ${variant} ${scenario} exited before listening`)
   return lastJson(await load)
+}
+
+// A run that fails (a server that dies, a load process that cannot connect) is tried once more, and said.
+async function httpRun(variant, scenario) {
+  try {
+    return await httpRunOnce(variant, scenario)
+  } catch (err) {
+    console.error(`  ${variant} ${scenario} failed (${err.message}); running it again`)
+    return httpRunOnce(variant, scenario)
+  }
 }
 
 async function http() {

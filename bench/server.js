@@ -56,8 +56,11 @@ async function main() {
   const stop = () => {
     server.close()
     server.closeAllConnections?.()
-    removeDir(made.dir)
-    process.exit(0)
+    // Let the store's writes in flight finish before its directory goes.
+    setTimeout(() => {
+      removeDir(made.dir)
+      process.exit(0)
+    }, made.dir ? 300 : 0)
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
