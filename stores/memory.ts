@@ -15,12 +15,14 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry {
-  /** JSON of the record's cookie, or undefined for a record without one. */
-  cookie: string | undefined
-  /** JSON of the rest of the record. */
-  rest: string
+  /** The record's JSON, its cookie first: `{"cookie":{…},…}`. */
+  json: string
+  /** Where the cookie's JSON ends in `json`, or -1 for a record without a cookie. */
+  cookieEnd: number
   expires: number
 }
+
+const COOKIE_KEY = '{"cookie":'
 
 // A sweep gives the event loop back after this long, and goes on later.
 const SWEEP_SLICE_MS = 4
@@ -109,7 +111,7 @@ export class MemoryStore extends Store {
         const now = Date.now()
         const result: Record<string, SessionRecord> = Object.create(null)
         for (const [sid, entry] of this.sessions) {
-          if (entry.expires > now) result[sid] = JSON.parse(assemble(entry))
+          if (entry.expires > now) result[sid] = JSON.parse(entry.json)
         }
         return result
       }),
@@ -179,7 +181,12 @@ export class MemoryStore extends Store {
     checkSid(sid)
     const entry = this.live(sid)
     if (!entry) return
-    if (session && session.cookie) entry.cookie = JSON.stringify(session.cookie)
+    if (session && session.cookie) {
+      const tail = entry.cookieEnd < 0 ? tailOf(entry.json) : entry.json.slice(entry.cookieEnd)
+      const cookie = JSON.stringify(session.cookie)
+      entry.json = COOKIE_KEY + cookie + tail
+      entry.cookieEnd = COOKIE_KEY.length + cookie.length
+    }
     entry.expires = expiryOf(session, this.ttl)
     this.sessions.delete(sid)
     this.sessions.set(sid, entry)
@@ -188,7 +195,7 @@ export class MemoryStore extends Store {
   private read(sid: string): SessionRecord | null {
     checkSid(sid)
     const entry = this.live(sid)
-    return entry ? JSON.parse(assemble(entry)) : null
+    return entry ? JSON.parse(entry.json) : null
   }
 
   private write(sid: string, record: SessionRecord, maxAge: number | undefined): void {
@@ -196,11 +203,13 @@ export class MemoryStore extends Store {
     if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
     let entry: Entry
     try {
-      entry = {
-        cookie: record.cookie ? JSON.stringify(record.cookie) : undefined,
-        rest: stringifyRest(record),
-        expires: expiryOf(record, maxAge)
-      }
+      const cookie = record.cookie ? JSON.stringify(record.cookie) : undefined
+      let json: string
+      if (cookie === undefined) json = JSON.stringify(record)
+      // Sessions and express-session records have their cookie first: one stringify does it.
+      else if (cookieFirst(record)) json = JSON.stringify(record)
+      else json = COOKIE_KEY + cookie + tailOf(stringifyRest(record))
+      entry = { json, cookieEnd: cookie === undefined ? -1 : COOKIE_KEY.length + cookie.length, expires: expiryOf(record, maxAge) }
     } catch (err) {
       throw serializeError(sid, err)
     }
@@ -225,7 +234,12 @@ function stringifyRest(record: SessionRecord): string {
   })
 }
 
-function assemble(entry: Entry): string {
-  if (entry.cookie === undefined) return entry.rest
-  return '{"cookie":' + entry.cookie + (entry.rest.length > 2 ? ',' + entry.rest.slice(1) : '}')
+function cookieFirst(record: SessionRecord): boolean {
+  for (const key in record) return key === 'cookie'
+  return false
+}
+
+/** What follows the cookie: the rest of the record's members, and the closing brace. */
+function tailOf(rest: string): string {
+  return rest.length > 2 ? ',' + rest.slice(1) : '}'
 }
