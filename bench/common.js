@@ -135,7 +135,18 @@ function table(headers, rows) {
 const mdTable = (headers, rows) =>
   [headers, headers.map(() => '---'), ...rows].map((r) => '| ' + r.join(' | ') + ' |').join('\n')
 
+/** Run `work(i)` for i = 0..count-1 with `concurrency` calls in flight. */
+async function inFlight(count, concurrency, work) {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++)
+    })
+  )
+}
+
 module.exports = {
+  inFlight,
   SECRET, POOL_SIZE, COOKIE_NAME, STORES, VARIANTS, FileStore, available, poolId, poolCookie, poolCookies,
   record, call, fillPool, sessionOptions, removeDir, median, spread, rotate, parseArgs, fmt, fmtRatio, table, mdTable
 }

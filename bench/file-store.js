@@ -12,6 +12,7 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
+const { inFlight } = require('./common')
 const FileStoreFactory = require('session-file-store')
 const expressSession = require('express-session')
 const { FileStore } = require('../dist/stores/file.js')
@@ -53,14 +54,7 @@ function makeStores() {
   }
 }
 
-async function pool(count, work) {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) await work(next++)
-    })
-  )
-}
+const pool = (count, work) => inFlight(count, CONCURRENCY, work)
 
 async function timeOps(store, method) {
   const start = process.hrtime.bigint()

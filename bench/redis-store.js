@@ -12,6 +12,7 @@ const fs = require('fs')
 const net = require('net')
 const os = require('os')
 const path = require('path')
+const { inFlight } = require('./common')
 const { createClient } = require('redis')
 const ConnectRedis = require('connect-redis').default
 const { RedisStore } = require('../dist/lib/index.js')
@@ -43,10 +44,7 @@ const record = (i) => ({
 
 const call = (store, method, ...rest) => new Promise((resolve, reject) => store[method](...rest, (err, v) => (err ? reject(err) : resolve(v))))
 
-async function pool(count, work) {
-  let next = 0
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < count) await work(next++) }))
-}
+const pool = (count, work) => inFlight(count, CONCURRENCY, work)
 
 async function timeOps(store, method) {
   const start = process.hrtime.bigint()

@@ -7,20 +7,13 @@
 // get missing / destroy on random IDs of the N, 16 operations in flight, for
 // every store of the group in a rotated order. Destroyed sessions are put back
 // (untimed) before the next operation. Prints one JSON line.
-const { STORES, poolId, record, call, parseArgs, spread, rotate, removeDir } = require('./common')
+const { STORES, poolId, record, call, parseArgs, spread, rotate, removeDir, inFlight } = require('./common')
 
 const args = parseArgs(process.argv.slice(2))
 const CONCURRENCY = 16
 const list = (s, fallback) => String(s || fallback).split(',').map(Number)
 
-async function pool(count, work) {
-  let next = 0
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) await work(next++)
-    })
-  )
-}
+const pool = (count, work) => inFlight(count, CONCURRENCY, work)
 
 async function timed(count, work) {
   const t0 = process.hrtime.bigint()
