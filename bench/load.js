@@ -63,6 +63,8 @@ async function main() {
       non2xx: result.non2xx,
       serverRequests: cpu.requests,
       serverCpuUs: cpuUs,
+      serverUserUs: cpu.user,
+      serverSystemUs: cpu.system,
       serverElapsedMs: cpu.elapsedMs,
       cpuUsPerRequest: cpu.requests ? cpuUs / cpu.requests : NaN
     }) + '\n'
