@@ -2,7 +2,6 @@ import { parse as parseCookies } from 'cookie'
 import { Cookie, setCookieLine, stringifyWithoutCookie } from './cookie'
 import type { ResolvedOptions } from './options'
 import { serializeError } from './record'
-import { decorateRequest } from './request'
 import { Session, type SessionHost } from './session'
 import { Signer } from './signature'
 import { cookieFromRecord } from './store'
@@ -20,6 +19,11 @@ export interface RequestAccess {
   encrypted(req: any): boolean
   /** The request's full original URL (path and query). */
   originalUrl(req: any): string
+  /**
+   * Give `req` the fields and helpers the middleware provides: `sessionStore`,
+   * `sessionID`, `flash`, `regenerateSession`, `destroySession`.
+   */
+  decorate(req: any, store: unknown): void
 }
 
 /** What the adapter must do when the response is about to go out. */
@@ -63,8 +67,7 @@ export class SessionEngine {
     if (!pathname(access.originalUrl(req)).startsWith(cookieOptions.path || '/')) return undefined
 
     const signer = this.signerFor(req)
-    req.sessionStore = this.options.store
-    decorateRequest(req)
+    access.decorate(req, this.options.store)
     const state = new RequestState(this, req, access, signer, cookieOptions)
     const cookieId = (req.sessionID = this.readCookie(req, access, signer))
     state.cookieId = cookieId

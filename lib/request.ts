@@ -19,7 +19,9 @@ export function destroySession(this: any): Promise<void> {
   return this.session ? this.session.destroy() : Promise.resolve()
 }
 
-export function decorateRequest(req: any): void {
+/** The plain way: own properties on each request (bunway, Fetch Requests). */
+export function decorateRequest(req: any, store: unknown): void {
+  req.sessionStore = store
   // An app that mounted connect-flash first keeps its own; both use session.flash.
   if (typeof req.flash !== 'function') req.flash = flash
   req.regenerateSession = regenerateSession

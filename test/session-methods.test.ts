@@ -258,3 +258,51 @@ describe('a cookie changed by the app', () => {
     expect((await client.get('/noop')).setCookie).toEqual([])
   })
 })
+
+describe('request fields on Node', () => {
+  it('req.sessionID and req.sessionStore reach Express sub-apps, and two copies of sessionware agree', async () => {
+    const { createRequire } = await import('module')
+    const built = createRequire(__filename)('../dist/lib/index.js')
+    for (const factory of [session, built]) {
+      const store = new factory.MemoryStore()
+      const main = express()
+      const sub = express()
+      sub.get('/who', (req: any, res: any) => res.json({ id: req.sessionID, same: req.sessionStore === store, n: req.session.n }))
+      main.use(factory({ secret: 's', resave: false, saveUninitialized: false, store }))
+      main.get('/set', (req: any, res: any) => {
+        req.session.n = 1
+        res.json({ id: req.sessionID })
+      })
+      main.use('/sub', sub)
+      const served2 = await serve(main)
+      try {
+        const client = new Client(served2.url)
+        const { id } = JSON.parse((await client.get('/set')).body)
+        expect(typeof id).toBe('string')
+        expect(JSON.parse((await client.get('/sub/who')).body)).toEqual({ id, same: true, n: 1 })
+      } finally {
+        await served2.close()
+      }
+    }
+  })
+
+  it('delete req.session with unset: destroy removes the stored session', async () => {
+    const { client, store } = await app(
+      (app) => {
+        app.get('/in', (req: any, res: any) => {
+          req.session.n = 1
+          res.send('in')
+        })
+        app.get('/out', (req: any, res: any) => {
+          delete req.session
+          res.send('out')
+        })
+      },
+      { unset: 'destroy' }
+    )
+    await client.get('/in')
+    expect(await store.length()).toBe(1)
+    await client.get('/out')
+    expect(await store.length()).toBe(0)
+  })
+})

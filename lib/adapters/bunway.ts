@@ -1,4 +1,5 @@
 import type { Commit, RequestAccess, RequestState, SessionEngine } from '../engine'
+import { decorateRequest } from '../request'
 import { startThenNext } from './start'
 
 /**
@@ -15,7 +16,8 @@ export const bunwayAccess: RequestAccess = {
   },
   originalUrl(req: any) {
     return req.originalUrl || req.url || '/'
-  }
+  },
+  decorate: decorateRequest
 }
 
 /** Is this a bunway response (its Response is built by `res.toResponse()`)? */

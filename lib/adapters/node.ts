@@ -1,4 +1,6 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http'
+import { IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'http'
+import { decorateRequest } from '../request'
+import { decorateNodeRequest } from './node-request'
 import type { RequestAccess, RequestState, SessionEngine } from '../engine'
 import { startThenNext } from './start'
 
@@ -13,6 +15,10 @@ export const nodeAccess: RequestAccess = {
   },
   originalUrl(req: any) {
     return req.originalUrl || req.url || '/'
+  },
+  decorate(req: any, store: unknown) {
+    if (req instanceof IncomingMessage) decorateNodeRequest(req, store)
+    else decorateRequest(req, store)
   }
 }
 
@@ -25,16 +31,15 @@ type Next = (err?: any) => void
  */
 export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
   return startThenNext(engine, req, nodeAccess, next, (state) => {
-    const target = res as HookedResponse
-    target[HOOK] = new ResponseHook(state, next, res.writeHead, res.end)
-    target.writeHead = writeHeadWithSession as any
-    target.end = endWithSession as any
+    hooks.set(res, new ResponseHook(state, next, res.writeHead, res.end))
+    res.writeHead = writeHeadWithSession as any
+    res.end = endWithSession as any
   })
 }
 
-const HOOK = Symbol('sessionware.response')
-
-type HookedResponse = ServerResponse & { [HOOK]: ResponseHook }
+// Kept aside rather than on `res`: each property added to an Express
+// response costs microseconds (see node-request.ts).
+const hooks = new WeakMap<ServerResponse, ResponseHook>()
 
 // One object per request holds what the patched writeHead/end need; the
 // functions themselves are shared, so a request allocates no closures.
@@ -77,8 +82,8 @@ class ResponseHook {
   }
 }
 
-function writeHeadWithSession(this: HookedResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
-  const hook = this[HOOK]
+function writeHeadWithSession(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
+  const hook = hooks.get(this)!
   this.writeHead = hook.writeHead as any
   // Headers passed to writeHead() win over setHeader(); apply them first so
   // the session cookie is added to them, not replaced by them (as on-headers does).
@@ -95,8 +100,8 @@ function writeHeadWithSession(this: HookedResponse, statusCode: number, reason?:
   return reason === undefined ? hook.writeHead.call(this, statusCode) : hook.writeHead.call(this, statusCode, reason)
 }
 
-function endWithSession(this: HookedResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
-  const hook = this[HOOK]
+function endWithSession(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
+  const hook = hooks.get(this)!
   this.end = hook.end as any
   let commit
   try {

@@ -1,5 +1,6 @@
 import { SessionEngine, type RequestAccess, type RequestState } from '../engine'
 import { resolveOptions } from '../options'
+import { decorateRequest } from '../request'
 import type { SessionOptions } from '../types'
 
 /** A Fetch `Request` carrying its session, as handlers see it. */
@@ -37,7 +38,8 @@ export const webAccess: RequestAccess = {
     const url = req.url
     const start = url.indexOf('/', url.indexOf('//') + 2)
     return start === -1 ? '/' : url.slice(start)
-  }
+  },
+  decorate: decorateRequest
 }
 
 /** Create sessions for Request → Response handlers, with `session()`'s options. */
