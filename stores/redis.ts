@@ -1,5 +1,5 @@
-import { settle, type Callback } from '../lib/callback'
-import { checkSid, serializeError } from '../lib/record'
+import { attempt, settle, type Callback } from '../lib/callback'
+import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import { PROMISE_API } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
@@ -65,13 +65,14 @@ export class RedisStore extends Store {
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
-    const work = this.run(['GET', this.key(sid)]).then((raw) => (raw ? JSON.parse(String(raw)) : null))
+    const work = attempt(() => this.run(['GET', this.key(sid)])).then((raw) => (raw ? JSON.parse(String(raw)) : null))
     return settle(work, callback)
   }
 
   set(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    const work = this.attempt(() => {
+    const work = attempt(() => {
       const key = this.key(sid)
+      if (!session || typeof session !== 'object') throw new TypeError('session must be an object')
       let json: string
       try {
         json = JSON.stringify(session)
@@ -87,12 +88,13 @@ export class RedisStore extends Store {
   }
 
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(this.run(['DEL', this.key(sid)]).then(noop), callback)
+    return settle(attempt(() => this.run(['DEL', this.key(sid)])).then(noop), callback)
   }
 
   /** Refresh the expiry only: an EXPIRE, never a rewrite of the data. */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    return settle(this.run(['EXPIRE', this.key(sid), String(Math.max(1, this.ttlOf(session)))]).then(noop), callback)
+    const work = attempt(() => this.run(['EXPIRE', this.key(sid), String(Math.max(1, this.ttlOf(session)))]))
+    return settle(work.then(noop), callback)
   }
 
   /** Every session, keyed by session ID. */
@@ -139,11 +141,10 @@ export class RedisStore extends Store {
     return this.prefix + sid
   }
 
-  // Seconds, as connect-redis computes it.
+  // Seconds, rounded up, as connect-redis computes it from a valid `cookie.expires`.
+  // Unlike connect-redis, an unparsable `expires` falls back to `maxAge`, then to `ttl`.
   private ttlOf(session: SessionRecord): number {
-    const expires = session && session.cookie && session.cookie.expires
-    if (expires) return Math.ceil((new Date(expires as any).getTime() - Date.now()) / 1000)
-    return this.ttl
+    return Math.ceil((expiryOf(session, this.ttl * 1000) - Date.now()) / 1000)
   }
 
   /** Every key under the prefix, by SCAN in batches (never KEYS). */
@@ -157,14 +158,6 @@ export class RedisStore extends Store {
       for (const key of batch) keys.add(String(key))
     } while (cursor !== '0')
     return [...keys]
-  }
-
-  private attempt<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return work()
-    } catch (err) {
-      return Promise.reject(err)
-    }
   }
 
   /** One command, failing with `ETIMEDOUT` when Redis does not answer in time. */
@@ -221,6 +214,7 @@ interface Pending {
 
 function noop(): void {}
 
+// ioredis also has a `sendCommand`, taking a Command object: test `call` first.
 function commandOf(client: any): Command {
   if (typeof client.call === 'function') return ([name, ...args]) => client.call(name, ...args)
   if (typeof client.sendCommand === 'function') return (args) => client.sendCommand(args)

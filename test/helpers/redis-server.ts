@@ -9,15 +9,35 @@ export interface RedisServer {
   start(): Promise<void>
 }
 
-/** Whether Redis tests can run here; in CI they must. */
+/**
+ * Whether Redis tests can run here: a `REDIS_URL` that accepts connections, or
+ * a `redis-server` binary to start. Outside CI a miss skips loudly; in CI
+ * (`CI=true`) it is an error, since `.ci/run` provides Redis.
+ */
 export function redisAvailable(): boolean {
-  if (process.env.REDIS_URL) return true
-  const found = spawnSync('redis-server', ['--version']).status === 0
-  if (!found) {
-    if (process.env.CI) throw new Error('CI: redis-server is required for the RedisStore tests (.ci/run installs it)')
-    console.warn('\n*** REDIS TESTS SKIPPED: no redis-server on PATH and no REDIS_URL (apt-get install redis-server) ***\n')
-  }
-  return found
+  const url = process.env.REDIS_URL
+  if (url) return reachable(url) || unavailable(`REDIS_URL ${url} accepts no connection`)
+  return hasRedisServer() || unavailable('no redis-server on PATH and no REDIS_URL (apt-get install redis-server)')
+}
+
+/** Whether a `redis-server` binary is on the PATH (tests that restart Redis start their own). */
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0
+}
+
+/** Report what is missing: an error in CI, a loud warning (and `false`) elsewhere. */
+export function unavailable(reason: string): false {
+  if (process.env.CI) throw new Error(`CI: the RedisStore tests must run, but ${reason} (.ci/run starts Redis with .ci/redis.sh)`)
+  console.warn(`\n*** REDIS TESTS SKIPPED: ${reason} ***\n`)
+  return false
+}
+
+// Synchronous, so that test files can decide at collection time.
+function reachable(url: string): boolean {
+  const { hostname, port } = new URL(url)
+  const probe = `require('net').connect(${Number(port) || 6379}, ${JSON.stringify(hostname.replace(/^\[|\]$/g, '') || '127.0.0.1')})
+    .on('connect', () => process.exit(0)).on('error', () => process.exit(1))`
+  return spawnSync(process.execPath, ['-e', probe], { timeout: 3000 }).status === 0
 }
 
 function freePort(): Promise<number> {
@@ -51,15 +71,25 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-      for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((r) => setTimeout(r, 25))
+      const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+      child = started
+      let failure: Error | undefined
+      started.once('error', (err) => (failure = err))
+      started.once('exit', (code) => (failure ??= new Error(`redis-server on port ${port} exited with code ${code}`)))
+      for (let i = 0; i < 200 && !failure; i++) {
+        if (await ping(port)) return
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      await server.stop()
+      throw failure ?? new Error(`redis-server on port ${port} did not answer PING within 5 s`)
     },
     async stop() {
-      if (!child) return
-      const exited = new Promise((resolve) => child!.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
+      const running = child
       child = undefined
+      if (!running || running.exitCode !== null || running.signalCode !== null) return
+      const exited = new Promise((resolve) => running.once('exit', resolve))
+      running.kill('SIGTERM')
+      await exited
     }
   }
   await server.start()
