@@ -21,11 +21,21 @@ const FIELDS = Symbol.for('sessionware.requestFields')
 const fields: WeakMap<object, Fields> = ((globalThis as any)[FIELDS] ||= new WeakMap<object, Fields>())
 let installed = false
 
+// A plain node:http request keeps its fields in one own property: adding
+// properties is cheap there, cheaper than a WeakMap entry.
+const SLOT = Symbol.for('sessionware.requestSlot')
+const plainPrototype = IncomingMessage.prototype
+
 export function decorateNodeRequest(req: any, store: unknown): void {
   if (!installed) install()
-  const own = fields.get(req)
+  const own = fieldsOf(req)
   if (own) own.sessionStore = store
+  else if (Object.getPrototypeOf(req) === plainPrototype) req[SLOT] = { sessionID: undefined, sessionStore: store }
   else fields.set(req, { sessionID: undefined, sessionStore: store })
+}
+
+function fieldsOf(req: any): Fields | undefined {
+  return req[SLOT] || fields.get(req)
 }
 
 function install(): void {
@@ -36,10 +46,10 @@ function install(): void {
     Object.defineProperty(proto, name, {
       configurable: true,
       get(this: object) {
-        return fields.get(this)?.[name]
+        return fieldsOf(this)?.[name]
       },
       set(this: object, value: any) {
-        const own = fields.get(this)
+        const own = fieldsOf(this)
         if (own) own[name] = value
         // A request the middleware never saw: a plain property, as before.
         else Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true })
