@@ -143,12 +143,26 @@ suite('RedisStore and connect-redis share keys and records', () => {
   })
 })
 
-ownServerSuite('RedisStore when Redis goes away', () => {
-  it('fails within the timeout through next(err), and works again once Redis is back', async () => {
-    const own = await startRedis()
-    const client = createClient({ url: own.url, socket: { reconnectStrategy: () => 50 } })
+// Clients that retry every 50 ms, so that the test sees the reconnection soon.
+const reconnecting = {
+  async 'node-redis'(target: string) {
+    const client = createClient({ url: target, socket: { reconnectStrategy: () => 50 } })
     client.on('error', () => {})
     await client.connect()
+    return { client, close: () => client.disconnect().catch(() => {}) }
+  },
+  async ioredis(target: string) {
+    const client = new Redis(target, { retryStrategy: () => 50 })
+    client.on('error', () => {})
+    await new Promise((resolve) => client.once('ready', resolve))
+    return { client, close: () => client.disconnect() }
+  }
+}
+
+ownServerSuite('RedisStore when Redis goes away', () => {
+  it.each(Object.keys(reconnecting) as Array<keyof typeof reconnecting>)('(%s) fails within the timeout through next(err), and works again once Redis is back', async (kind) => {
+    const own = await startRedis()
+    const { client, close } = await reconnecting[kind](own.url)
     const store = new RedisStore({ client, prefix: uniquePrefix(), timeout: 300 })
     const errors: any[] = []
     const app = express()
@@ -169,7 +183,7 @@ ownServerSuite('RedisStore when Redis goes away', () => {
       const asked = Date.now()
       const down = await browser.get('/')
       expect(down.status).toBe(503)
-      // node-redis queues commands while disconnected: the store's timeout is what answers.
+      // Both clients queue commands while disconnected: the store's timeout is what answers.
       expect(Date.now() - asked).toBeLessThan(1500)
       expect(errors[0]).toMatchObject({ code: 'ETIMEDOUT' })
       await own.start()
@@ -184,7 +198,7 @@ ownServerSuite('RedisStore when Redis goes away', () => {
       expect((await browser.get('/')).body).toBe('2')
     } finally {
       await served.close()
-      await client.disconnect().catch(() => {})
+      await close()
       await own.stop()
     }
   })
