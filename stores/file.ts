@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto'
-import fsCallbacks, { constants, promises as fs } from 'fs'
+import fs, { constants, type Stats } from 'fs'
 import path from 'path'
-import { settle, type Callback } from '../lib/callback'
+import { attempt, settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import { PROMISE_API } from '../lib/store-bridge'
@@ -14,16 +14,16 @@ export interface FileStoreOptions {
   ttl?: number
   /** File name extension of session files. Default `.json`. */
   fileExtension?: string
-  /** Text encoding of session files. Default `utf8`. */
+  /** Text encoding of session files: `utf8` (default) or `utf16le`. */
   encoding?: BufferEncoding
-  /** How often expired sessions and stale temp files are removed, in ms (default 1 hour); `false` turns it off. */
+  /** How often expired sessions and stale temp files are removed, in ms (default 1 hour); `0` or `false` turns it off. */
   reapInterval?: number | false
   /** fsync each file before it replaces the old one: survives power loss, at a cost. Default `false`. */
   fsync?: boolean
   /**
-   * How many recently written files this process remembers (default 1000, `0` for none). A
-   * remembered file is still checked against the disk (one lstat) on every read, so writes by other
-   * processes are always seen.
+   * How many recently written files (of at most 16 kB) this process remembers, to answer `get` with one
+   * `lstat` instead of a read. Default 1000, `0` for none. A remembered file is checked against the disk
+   * (inode, size and mtime) on every read, so writes by other processes are always seen.
    */
   cacheSize?: number
 }
@@ -33,6 +33,12 @@ export function fileStore(options?: FileStoreOptions): FileStore {
   return new FileStore(options)
 }
 
+/** What a session file holds: its expiry (epoch ms, `null` for never) and the record as set. */
+interface SessionFile {
+  expires: number | null
+  session: SessionRecord
+}
+
 interface CachedFile {
   ino: number
   mtimeMs: number
@@ -40,20 +46,21 @@ interface CachedFile {
   text: string
 }
 
-/** What a session file holds: its expiry (epoch ms, `null` for never) and the record as stored. */
-interface SessionFile {
-  expires: number | null
-  session: SessionRecord
+/** Sets of one file not yet started: a later set replaces the JSON, and all of them settle with the one write. */
+interface PendingWrite {
+  json: string
+  done?: Promise<void>
 }
 
 const DAY = 24 * 3600 * 1000
-// Session IDs are hex-encoded into file names: lossless, free of path
-// separators, dots and device names, and safe on case-insensitive file systems.
+// Session IDs are hex-encoded into file names: lossless, free of path separators, dots and device
+// names, and safe on case-insensitive file systems. 100 bytes keep names far below 255.
 const MAX_ID_BYTES = 100
 const TEMP_PREFIX = '.tmp-'
 const TEMP_MAX_AGE = 60_000
+const CACHE_MAX_TEXT = 16 * 1024
 const BATCH = 64
-const O_NOFOLLOW = constants.O_NOFOLLOW || 0
+const ENCODINGS = ['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2']
 
 /**
  * One JSON file per session. Session IDs can come from clients, so they are
@@ -66,32 +73,40 @@ export class FileStore extends Store {
   private readonly extension: string
   private readonly encoding: BufferEncoding
   private readonly fsync: boolean
-  private readonly queues = new Map<string, Promise<unknown>>()
-  private readonly cache = new Map<string, CachedFile>()
   private readonly cacheSize: number
-  private readonly ready: Promise<unknown>
+  private readonly cache = new Map<string, CachedFile>()
+  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly pending = new Map<string, PendingWrite>()
+  private ready: Promise<unknown>
   private reapTimer: ReturnType<typeof setInterval> | undefined
+  private reaping: Promise<void> | undefined
 
   constructor(options: FileStoreOptions = {}) {
     super()
     this.path = path.resolve(options.path || './sessions')
     this.ttl = options.ttl && options.ttl > 0 ? options.ttl : DAY
     this.extension = options.fileExtension ?? '.json'
-    if (!/^(\.[A-Za-z0-9_-]+)*$/.test(this.extension)) throw new TypeError(`fileExtension is invalid: ${this.extension}`)
+    if (!/^(\.[A-Za-z0-9_-]{1,15})?$/.test(this.extension)) throw new TypeError(`fileExtension is invalid: ${this.extension}`)
     this.encoding = options.encoding || 'utf8'
+    // Other encodings would lose characters, or turn JSON into something else.
+    if (!ENCODINGS.includes(this.encoding)) throw new TypeError(`encoding must be utf8 or utf16le: ${this.encoding}`)
     this.fsync = Boolean(options.fsync)
     this.cacheSize = options.cacheSize === undefined ? 1000 : Math.max(0, options.cacheSize)
-    this.ready = fs.mkdir(this.path, { recursive: true, mode: 0o700 })
-    this.ready.catch(() => {})
+    this.ready = this.makeDir()
     const interval = options.reapInterval === undefined ? 3600_000 : options.reapInterval
     if (interval && interval > 0) {
-      this.reapTimer = setInterval(() => void this.reap().catch((err) => this.emit('error', err)), interval)
+      this.reapTimer = setInterval(() => {
+        this.reap().catch((err) => {
+          // An error event with no listener would crash the process: the next round tries again.
+          if (this.listenerCount('error') > 0) this.emit('error', err)
+        })
+      }, interval)
       this.reapTimer.unref?.()
     }
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
-    return settle(this.withFile(sid, null, (file) => this.readLive(sid, file)), callback)
+    return settle(this.withFile(sid, (file) => this.readLive(file), () => null), callback)
   }
 
   /** Store a record; a number as third argument is a lifetime in ms for a record without cookie expiry. */
@@ -100,44 +115,45 @@ export class FileStore extends Store {
   set(sid: string, session: SessionRecord, maxAgeOrCallback?: number | Callback, callback?: Callback): Promise<void> {
     const lifetime = typeof maxAgeOrCallback === 'number' ? maxAgeOrCallback : this.ttl
     const done = typeof maxAgeOrCallback === 'function' ? maxAgeOrCallback : callback
-    const work = this.withFile(sid, undefined, (file) => {
-      if (!session || typeof session !== 'object') throw new TypeError('session must be an object')
-      const expires = expiryOf(session, lifetime)
-      let json: string
-      try {
-        json = JSON.stringify({ expires: Number.isFinite(expires) ? expires : null, session })
-      } catch (err) {
-        throw serializeError(sid, err)
+    const work = this.withFile(
+      sid,
+      (file) => this.schedule(file, toJson(sid, session, lifetime)),
+      () => {
+        throw invalidSid(sid)
       }
-      return this.serial(file, () => this.write(file, json))
-    })
+    )
     return settle(work, done)
   }
 
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(this.withFile(sid, undefined, (file) => this.serial(file, () => removeFile(file))), callback)
+    return settle(this.withFile(sid, (file) => this.serial(file, () => removeFile(file)), noop), callback)
   }
 
   /** Refresh a session's expiry from `session.cookie`, keeping the data on disk (not the request's snapshot). */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    const work = this.withFile(sid, undefined, (file) =>
-      this.serial(file, async () => {
-        const stored = await this.readFile(file)
-        if (!stored || isExpired(stored)) return
-        const record = session && session.cookie ? { ...stored.session, cookie: session.cookie } : stored.session
-        const expires = expiryOf(record as SessionRecord, this.ttl)
-        await this.write(file, JSON.stringify({ expires: Number.isFinite(expires) ? expires : null, session: record }))
-      })
+    const work = this.withFile(
+      sid,
+      (file) =>
+        this.serial(file, async () => {
+          const stored = await this.readFile(file)
+          if (!stored || isExpired(stored)) return
+          const record = session && isObject(session.cookie) ? { ...stored.session, cookie: session.cookie } : stored.session
+          await this.write(file, toJson(sid, record, this.ttl))
+        }),
+      noop
     )
     return settle(work, callback)
   }
 
   /** Every live session, keyed by session ID. */
   all(callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
-    const work = this.scan(async (sid, file, result: Record<string, SessionRecord>) => {
-      const record = await this.readLive(sid, file)
+    const result: Record<string, SessionRecord> = Object.create(null)
+    const work = this.eachFile(async (name, file) => {
+      const sid = this.idOf(name)
+      if (sid === undefined) return
+      const record = await this.readLive(file)
       if (record) result[sid] = record
-    }, Object.create(null))
+    }).then(() => result)
     return settle(work, callback)
   }
 
@@ -149,12 +165,8 @@ export class FileStore extends Store {
   }
 
   clear(callback?: Callback): Promise<void> {
-    const work = this.ready.then(async () => {
-      const names = await fs.readdir(this.path)
-      await inBatches(
-        names.filter((name) => this.idOf(name) !== undefined || name.startsWith(TEMP_PREFIX)),
-        (name) => removeFile(path.join(this.path, name))
-      )
+    const work = this.eachFile(async (name, file) => {
+      if (this.idOf(name) !== undefined || name.startsWith(TEMP_PREFIX)) await removeFile(file)
     })
     return settle(work, callback)
   }
@@ -169,28 +181,29 @@ export class FileStore extends Store {
    * Remove expired and corrupt session files, and temp files left by a crash,
    * a batch at a time. Runs on its own timer; callable by hand.
    */
-  async reap(): Promise<void> {
-    await this.ready
-    const names = await fs.readdir(this.path)
+  reap(): Promise<void> {
+    if (this.reaping) return this.reaping
     const now = Date.now()
-    await inBatches(names, async (name) => {
-      const file = path.join(this.path, name)
-      if (name.startsWith(TEMP_PREFIX)) {
-        const stat = await fs.lstat(file).catch(() => undefined)
+    this.reaping = this.eachFile(async (name, file) => {
+      if (this.idOf(name) !== undefined) {
+        await this.readLive(file)
+      } else if (name.startsWith(TEMP_PREFIX)) {
+        const stat = await lstat(file).catch(() => undefined)
         if (stat && now - stat.mtimeMs > TEMP_MAX_AGE) await removeFile(file)
-        return
       }
-      const sid = this.idOf(name)
-      if (sid !== undefined) await this.readLive(sid, file)
+    }).finally(() => {
+      this.reaping = undefined
     })
+    return this.reaping
   }
 
-  /** The session file for `sid`, or undefined when the ID cannot name one. */
+  /** The session file for `sid`, or undefined when the ID cannot name one (empty, too long, not valid Unicode). */
   fileOf(sid: string): string | undefined {
     checkSid(sid)
-    const hex = Buffer.from(sid, 'utf8').toString('hex')
-    if (hex.length === 0 || hex.length > MAX_ID_BYTES * 2) return undefined
-    return path.join(this.path, hex + this.extension)
+    const bytes = Buffer.from(sid, 'utf8')
+    // A lone surrogate encodes as U+FFFD, like U+FFFD itself: refused, so that no two IDs share a file.
+    if (bytes.length === 0 || bytes.length > MAX_ID_BYTES || bytes.toString('utf8') !== sid) return undefined
+    return this.path + path.sep + bytes.toString('hex') + this.extension
   }
 
   private idOf(name: string): string | undefined {
@@ -200,32 +213,24 @@ export class FileStore extends Store {
     return Buffer.from(hex, 'hex').toString('utf8')
   }
 
-  /** Run `work` with the file of `sid`; an ID that names no file answers `refused` (or fails, when undefined). */
-  private withFile<T>(sid: string, refused: T | undefined, work: (file: string) => Promise<T>): Promise<T> {
-    try {
+  /** Run `work` on the file of `sid` once the directory exists; an ID that names no file gets `refused()`. */
+  private withFile<T>(sid: string, work: (file: string) => Promise<T>, refused: () => T): Promise<T> {
+    return attempt(() => {
       const file = this.fileOf(sid)
-      if (file === undefined) {
-        if (refused !== undefined) return Promise.resolve(refused)
-        const err = new Error(`session id cannot be stored: ${JSON.stringify(sid.slice(0, 40))}`) as Error & { code: string }
-        err.code = 'EINVALIDSID'
-        throw err
-      }
-      return this.ready.then(() => work(file))
-    } catch (err) {
-      return Promise.reject(err)
-    }
+      return file === undefined ? refused() : this.ready.then(() => work(file))
+    })
   }
 
   /** A live record, or null; an expired or corrupt file is removed. */
-  private async readLive(sid: string, file: string): Promise<SessionRecord | null> {
+  private async readLive(file: string): Promise<SessionRecord | null> {
     const stored = await this.readFile(file)
     if (stored && !isExpired(stored)) return stored.session
     if (stored !== undefined) {
-      // Re-check inside the write queue, so a fresh write is never the one removed.
+      // Re-checked inside the write queue, so a fresh write is never the one removed; best effort.
       await this.serial(file, async () => {
         const again = await this.readFile(file)
         if (again === null || (again && isExpired(again))) await removeFile(file)
-      })
+      }).catch(noop)
     }
     return null
   }
@@ -236,48 +241,69 @@ export class FileStore extends Store {
     try {
       const cached = this.cache.get(file)
       const stat = cached && (await lstat(file))
-      if (cached && stat && sameFile(cached, stat)) {
-        text = cached.text
-      } else {
-        text = await readText(file, this.encoding)
-      }
+      text = cached && stat && sameFile(cached, stat) ? cached.text : await readText(file, this.encoding)
     } catch (err: any) {
       this.cache.delete(file)
-      if (err && (err.code === 'ENOENT' || err.code === 'ENOTDIR')) return undefined
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined
       // A symlink (ELOOP), a directory, a FIFO: whatever it is, it is not a session.
-      if (err && (err.code === 'ELOOP' || err.code === 'EISDIR' || err.code === 'EAGAIN' || err.code === 'EMLINK')) return null
+      if (err.code === 'ELOOP' || err.code === 'EISDIR' || err.code === 'EAGAIN' || err.code === 'EMLINK') return null
       throw err
     }
     return parseSessionFile(text)
   }
 
+  /** Queue a write of `json`; sets of one file waiting for their turn are merged into one write of the last. */
+  private schedule(file: string, json: string): Promise<void> {
+    const waiting = this.pending.get(file)
+    if (waiting) {
+      waiting.json = json
+      return waiting.done!
+    }
+    const write: PendingWrite = { json }
+    this.pending.set(file, write)
+    write.done = this.enqueue(file, () => {
+      this.pending.delete(file)
+      return this.write(file, write.json)
+    })
+    return write.done
+  }
+
+  /** Write to a fresh temp file, then rename it over the session file. */
   private async write(file: string, json: string): Promise<void> {
-    const temp = path.join(this.path, `${TEMP_PREFIX}${path.basename(file)}-${randomBytes(6).toString('hex')}`)
+    const temp = `${this.path}${path.sep}${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(file)}`
     this.cache.delete(file)
-    let written: fsCallbacks.Stats
+    let written: Stats
     try {
-      written = await writeNew(temp, json, this.encoding, this.fsync)
-      await new Promise<void>((resolve, reject) => fsCallbacks.rename(temp, file, (err) => (err ? reject(err) : resolve())))
+      written = await writeNew(temp, json, this.encoding, this.fsync).catch(async (err) => {
+        if (err.code !== 'ENOENT') throw err
+        // The directory was removed under us (a tmp cleaner, a test): make it again, once.
+        await (this.ready = this.makeDir())
+        return writeNew(temp, json, this.encoding, this.fsync)
+      })
+      await step<void>((done) => fs.rename(temp, file, done))
     } catch (err) {
-      await removeFile(temp)
+      await removeFile(temp).catch(noop)
       throw err
     }
-    // The renamed file keeps the inode and mtime of what was written: a later
+    // The renamed file keeps the inode, size and mtime of what was written: a later
     // read that finds them unchanged can skip reading it again.
-    if (this.cacheSize) {
+    if (this.cacheSize && json.length <= CACHE_MAX_TEXT) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string)
       this.cache.set(file, { ino: written.ino, mtimeMs: written.mtimeMs, size: written.size, text: json })
     }
   }
 
-  /** Writes (and removals) of one file run one after another, in call order. */
+  /** Queue `work` after everything queued for `file`; later sets queue after it too. */
   private serial<T>(file: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(file) || Promise.resolve()
-    const next = previous.then(work, work)
-    const settled = next.then(
-      () => {},
-      () => {}
-    )
+    this.pending.delete(file)
+    return this.enqueue(file, work)
+  }
+
+  /** Writes, removals and touches of one file run one after another, in call order. */
+  private enqueue<T>(file: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(file)
+    const next = previous ? previous.then(work, work) : work()
+    const settled = next.then(noop, noop)
     this.queues.set(file, settled)
     settled.then(() => {
       if (this.queues.get(file) === settled) this.queues.delete(file)
@@ -285,50 +311,60 @@ export class FileStore extends Store {
     return next
   }
 
-  private async scan<R>(visit: (sid: string, file: string, result: R) => Promise<void>, result: R): Promise<R> {
+  /** Visit every directory entry, a batch at a time, giving the event loop back between batches. */
+  private async eachFile(visit: (name: string, file: string) => Promise<void>): Promise<void> {
     await this.ready
-    const names = await fs.readdir(this.path)
-    await inBatches(names, async (name) => {
-      const sid = this.idOf(name)
-      if (sid !== undefined) await visit(sid, path.join(this.path, name), result)
-    })
-    return result
+    let names: string[]
+    try {
+      names = await fs.promises.readdir(this.path)
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return
+      throw err
+    }
+    for (let i = 0; i < names.length; i += BATCH) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+      await Promise.all(names.slice(i, i + BATCH).map((name) => visit(name, this.path + path.sep + name)))
+    }
+  }
+
+  private makeDir(): Promise<unknown> {
+    const made = fs.promises.mkdir(this.path, { recursive: true, mode: 0o700 })
+    made.catch(noop)
+    return made
   }
 }
 
 ;(FileStore.prototype as any)[PROMISE_API] = true
 
-// The callback API: fs.promises.readFile reads in many small steps and is several times slower.
+const noop = () => {}
+const O_NOFOLLOW = constants.O_NOFOLLOW || 0
+// O_NONBLOCK: a FIFO planted in the directory must not hang a read.
 const READ_FLAGS = constants.O_RDONLY | O_NOFOLLOW | (constants.O_NONBLOCK || 0)
 const WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW
 
-function readText(file: string, encoding: BufferEncoding): Promise<string> {
-  return new Promise((resolve, reject) =>
-    fsCallbacks.readFile(file, { encoding, flag: READ_FLAGS as any }, (err, text) => (err ? reject(err) : resolve(text as string)))
-  )
+function invalidSid(sid: string): Error {
+  const err = new Error(`session id cannot be stored: ${JSON.stringify(sid.slice(0, 40))}`) as Error & { code: string }
+  err.code = 'EINVALIDSID'
+  return err
 }
 
-function lstat(file: string): Promise<fsCallbacks.Stats> {
-  return new Promise((resolve, reject) => fsCallbacks.lstat(file, (err, stat) => (err ? reject(err) : resolve(stat))))
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function sameFile(cached: CachedFile, stat: fsCallbacks.Stats): boolean {
-  return stat.isFile() && stat.ino === cached.ino && stat.mtimeMs === cached.mtimeMs && stat.size === cached.size
+/** A record the file format can hold: an object whose `cookie`, if any, is an object. */
+function isRecord(value: unknown): value is SessionRecord {
+  return isObject(value) && (value.cookie === undefined || isObject(value.cookie))
 }
 
-/** Write a file that must not exist yet, mode 0600 (fsynced if asked); resolves with its stat. */
-function writeNew(file: string, text: string, encoding: BufferEncoding, sync: boolean): Promise<fsCallbacks.Stats> {
-  const step = <T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))))
-  return step<number>((done) => fsCallbacks.open(file, WRITE_FLAGS, 0o600, done)).then(async (fd) => {
-    try {
-      await step((done) => fsCallbacks.writeFile(fd, text, { encoding }, done))
-      if (sync) await step((done) => fsCallbacks.fsync(fd, done))
-      return await step<fsCallbacks.Stats>((done) => fsCallbacks.fstat(fd, done))
-    } finally {
-      await step((done) => fsCallbacks.close(fd, done))
-    }
-  })
+function toJson(sid: string, session: SessionRecord, lifetime: number): string {
+  if (!isRecord(session)) throw new TypeError('session must be an object, and its cookie an object')
+  const expires = expiryOf(session, lifetime)
+  try {
+    return JSON.stringify({ expires: Number.isFinite(expires) ? expires : null, session })
+  } catch (err) {
+    throw serializeError(sid, err)
+  }
 }
 
 function parseSessionFile(text: string): SessionFile | null {
@@ -338,28 +374,44 @@ function parseSessionFile(text: string): SessionFile | null {
   } catch {
     return null
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) return null
-  const { expires, session } = data
-  if (!session || typeof session !== 'object' || Array.isArray(session)) return null
-  if (expires !== null && typeof expires !== 'number') return null
-  if ('cookie' in session && (!session.cookie || typeof session.cookie !== 'object')) return null
-  return { expires, session }
+  if (!isObject(data) || !isRecord(data.session)) return null
+  if (data.expires !== null && typeof data.expires !== 'number') return null
+  return data as SessionFile
 }
 
 function isExpired(file: SessionFile): boolean {
   return file.expires !== null && file.expires <= Date.now()
 }
 
-function removeFile(file: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    fsCallbacks.unlink(file, (err) => (err && err.code !== 'ENOENT' ? reject(err) : resolve()))
-  )
+function sameFile(cached: CachedFile, stat: Stats): boolean {
+  return stat.isFile() && stat.ino === cached.ino && stat.mtimeMs === cached.mtimeMs && stat.size === cached.size
 }
 
-// A few files at a time, giving the event loop back between batches.
-async function inBatches<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH) {
-    await Promise.all(items.slice(i, i + BATCH).map(work))
-    if (i + BATCH < items.length) await new Promise((resolve) => setImmediate(resolve))
+// The callback API: fs.promises.readFile reads in many small steps and is several times slower.
+function step<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => run((err, value) => (err ? reject(err) : resolve(value as T))))
+}
+
+function readText(file: string, encoding: BufferEncoding): Promise<string> {
+  return step<string>((done) => fs.readFile(file, { encoding, flag: READ_FLAGS as any }, done as any))
+}
+
+function lstat(file: string): Promise<Stats> {
+  return step<Stats>((done) => fs.lstat(file, done))
+}
+
+function removeFile(file: string): Promise<void> {
+  return step<void>((done) => fs.unlink(file, (err) => done(err && err.code !== 'ENOENT' ? err : null)))
+}
+
+/** Write a file that must not exist yet, mode 0600 (fsynced if asked); resolves with its stat. */
+async function writeNew(file: string, text: string, encoding: BufferEncoding, sync: boolean): Promise<Stats> {
+  const fd = await step<number>((done) => fs.open(file, WRITE_FLAGS, 0o600, done))
+  try {
+    await step<void>((done) => fs.writeFile(fd, text, { encoding }, done))
+    if (sync) await step<void>((done) => fs.fsync(fd, done))
+    return await step<Stats>((done) => fs.fstat(fd, done))
+  } finally {
+    await step<void>((done) => fs.close(fd, done))
   }
 }
