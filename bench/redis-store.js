@@ -1,29 +1,41 @@
-// RedisStore against connect-redis, with the same node-redis client, in the same run.
+// RedisStore against connect-redis, with the same client, in the same run.
 //
-//   npm run build && node bench/redis-store.js [--rounds 5] [--ops 5000]
+//   npm run build && node bench/redis-store.js [--rounds 7] [--ops 20000] [--clients node-redis,ioredis]
 //
-// Method: a private redis-server on a free loopback port (or REDIS_URL), one
-// node-redis client shared by both stores, each under its own key prefix.
-// Each round runs set, get, touch and destroy for both stores, alternating
-// which goes first, with 50 operations in flight. Reported: median ops/s and
-// the median ratio (ours / theirs) with its min–max over rounds.
+// Method: a private redis-server on a free loopback port (or REDIS_URL); per
+// client library (node-redis 4, ioredis 5) one connected client shared by both
+// stores, each under its own key prefix. Each round runs set, get, touch and
+// destroy for both stores, alternating which goes first, with 50 operations in
+// flight; round 0 is a warm-up and is not counted. Measured per run: ops/s,
+// and this process's CPU time (user + system) per operation, which is the
+// store's own cost without Redis's (redis-server shares the machine's cores,
+// so ops/s mostly measures Redis). Reported: medians over rounds, and the
+// ratio ours / theirs per round, as median (min–max).
 const { spawn } = require('child_process')
 const fs = require('fs')
 const net = require('net')
 const os = require('os')
 const path = require('path')
-const { inFlight } = require('./common')
-const { createClient } = require('redis')
+const { inFlight, median, spread, fmtRatio, parseArgs, mdTable } = require('./common')
 const ConnectRedis = require('connect-redis').default
 const { RedisStore } = require('../dist/lib/index.js')
 
-const args = process.argv.slice(2)
-const flag = (name, fallback) => (args.includes('--' + name) ? Number(args[args.indexOf('--' + name) + 1]) : fallback)
-const ROUNDS = flag('rounds', 5)
-const OPS = flag('ops', 5000)
+const args = parseArgs(process.argv.slice(2))
+const ROUNDS = Number(args.rounds) || 7
+const OPS = Number(args.ops) || 20000
+const CLIENTS = String(args.clients || 'node-redis,ioredis').split(',')
 const CONCURRENCY = 50
+const METHODS = ['set', 'get', 'touch', 'destroy']
 
-async function redisUrl() {
+const ping = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => resolve(socket.destroy() && data.toString().startsWith('+PONG')))
+    socket.once('error', () => resolve(false))
+  })
+
+async function redisServer() {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop() {} }
   const port = await new Promise((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -32,8 +44,20 @@ async function redisUrl() {
     })
   })
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((resolve) => setTimeout(resolve, 25))
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
+}
+
+async function connect(kind, url) {
+  if (kind === 'ioredis') {
+    const Redis = require('ioredis')
+    const client = new Redis(url)
+    await new Promise((resolve, reject) => client.once('ready', resolve).once('error', reject))
+    return { client, close: () => client.quit() }
+  }
+  const client = require('redis').createClient({ url })
+  await client.connect()
+  return { client, close: () => client.quit() }
 }
 
 const record = (i) => ({
@@ -44,50 +68,76 @@ const record = (i) => ({
 
 const call = (store, method, ...rest) => new Promise((resolve, reject) => store[method](...rest, (err, v) => (err ? reject(err) : resolve(v))))
 
-const pool = (count, work) => inFlight(count, CONCURRENCY, work)
-
-async function timeOps(store, method) {
+async function measure(store, method) {
+  const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
-  await pool(OPS, (i) => {
+  await inFlight(OPS, CONCURRENCY, (i) => {
     const sid = 'sid' + (i % 1000)
     if (method === 'set') return call(store, 'set', sid, record(i))
     if (method === 'get') return call(store, 'get', sid)
     if (method === 'touch') return call(store, 'touch', sid, record(i))
     return call(store, 'destroy', 'gone' + i)
   })
-  return OPS / (Number(process.hrtime.bigint() - start) / 1e9)
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  const used = process.cpuUsage(cpu)
+  return { opsPerSec: OPS / seconds, cpuUsPerOp: (used.user + used.system) / OPS }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-
-;(async () => {
-  const redis = await redisUrl()
-  const client = createClient({ url: redis.url })
-  await client.connect()
+async function benchClient(kind, url) {
+  const { client, close } = await connect(kind, url)
   const stores = {
     sessionware: new RedisStore({ client, prefix: 'bench-ours:' }),
     'connect-redis': new ConnectRedis({ client, prefix: 'bench-theirs:' })
   }
-  const methods = ['set', 'get', 'touch', 'destroy']
   const results = {}
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round <= ROUNDS; round++) {
     const names = round % 2 ? ['connect-redis', 'sessionware'] : ['sessionware', 'connect-redis']
-    for (const method of methods) for (const name of names) (results[`${name}|${method}`] ||= []).push(await timeOps(stores[name], method))
+    for (const method of METHODS) {
+      for (const name of names) {
+        const result = await measure(stores[name], method)
+        if (round > 0) (results[`${name}|${method}`] ||= []).push(result)
+      }
+    }
   }
-  const lines = [`RedisStore benchmark, ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, redis via node-redis 4, ${ROUNDS} rounds x ${OPS} ops, ${CONCURRENCY} in flight`, '']
-  lines.push('| operation | sessionware ops/s | connect-redis ops/s | ratio (min–max) |', '|---|---|---|---|')
-  for (const method of methods) {
+  await stores.sessionware.clear()
+  await call(stores['connect-redis'], 'clear')
+  await close()
+  return METHODS.map((method) => {
     const ours = results[`sessionware|${method}`]
     const theirs = results[`connect-redis|${method}`]
-    const ratios = ours.map((v, i) => v / theirs[i])
-    lines.push(`| ${method} | ${median(ours).toFixed(0)} | ${median(theirs).toFixed(0)} | ${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}) |`)
+    const ratio = (key) => spread(ours.map((r, i) => r[key] / theirs[i][key]))
+    const med = (list, key) => median(list.map((r) => r[key]))
+    return [
+      kind,
+      method,
+      med(ours, 'opsPerSec').toFixed(0),
+      med(theirs, 'opsPerSec').toFixed(0),
+      fmtRatio(ratio('opsPerSec')),
+      `${med(ours, 'cpuUsPerOp').toFixed(1)} / ${med(theirs, 'cpuUsPerOp').toFixed(1)}`,
+      fmtRatio(ratio('cpuUsPerOp'))
+    ]
+  })
+}
+
+;(async () => {
+  const redis = await redisServer()
+  const rows = []
+  const load = os.loadavg()[0]
+  try {
+    for (const kind of CLIENTS) rows.push(...(await benchClient(kind, redis.url)))
+  } finally {
+    redis.stop()
   }
-  const text = lines.join('\n')
+  const header =
+    `RedisStore vs connect-redis 7, ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model} x${os.cpus().length}, ` +
+    `redis-server on the same machine, ${ROUNDS} rounds (+1 warm-up) x ${OPS} ops, ${CONCURRENCY} in flight, ` +
+    `load average ${load.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} (above the core count, the spread widens)`
+  const table = mdTable(
+    ['client', 'operation', 'sessionware ops/s', 'connect-redis ops/s', 'ops/s ratio (min–max)', 'client CPU µs/op (ours / theirs)', 'CPU ratio, lower is better (min–max)'],
+    rows
+  )
+  const text = `${header}\n\n${table}\n`
   console.log(text)
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  fs.writeFileSync(path.join(__dirname, 'results', 'redis-store.md'), text + '\n')
-  await stores.sessionware.clear()
-  await new Promise((resolve) => stores['connect-redis'].clear(resolve))
-  await client.quit()
-  redis.stop()
+  fs.writeFileSync(path.join(__dirname, 'results', 'redis-store.md'), text)
 })()
