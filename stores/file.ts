@@ -164,9 +164,12 @@ export class FileStore extends Store {
     )
   }
 
+  /** Remove every session, and temp files left by a crash (those of writes in flight stay). */
   clear(callback?: Callback): Promise<void> {
+    const now = Date.now()
     const work = this.eachFile(async (name, file) => {
-      if (this.idOf(name) !== undefined || name.startsWith(TEMP_PREFIX)) await removeFile(file)
+      if (this.idOf(name) !== undefined) await removeFile(file)
+      else await removeStaleTemp(name, file, now)
     })
     return settle(work, callback)
   }
@@ -185,12 +188,8 @@ export class FileStore extends Store {
     if (this.reaping) return this.reaping
     const now = Date.now()
     this.reaping = this.eachFile(async (name, file) => {
-      if (this.idOf(name) !== undefined) {
-        await this.readLive(file)
-      } else if (name.startsWith(TEMP_PREFIX)) {
-        const stat = await lstat(file).catch(() => undefined)
-        if (stat && now - stat.mtimeMs > TEMP_MAX_AGE) await removeFile(file)
-      }
+      if (this.idOf(name) !== undefined) await this.readLive(file)
+      else await removeStaleTemp(name, file, now)
     }).finally(() => {
       this.reaping = undefined
     })
@@ -402,6 +401,13 @@ function lstat(file: string): Promise<Stats> {
 
 function removeFile(file: string): Promise<void> {
   return step<void>((done) => fs.unlink(file, (err) => done(err && err.code !== 'ENOENT' ? err : null)))
+}
+
+/** Remove a temp file not written to for a minute: its writer has crashed. */
+async function removeStaleTemp(name: string, file: string, now: number): Promise<void> {
+  if (!name.startsWith(TEMP_PREFIX)) return
+  const stat = await lstat(file).catch(() => undefined)
+  if (stat && now - stat.mtimeMs > TEMP_MAX_AGE) await removeFile(file)
 }
 
 /** Write a file that must not exist yet, mode 0600 (fsynced if asked); resolves with its stat. */

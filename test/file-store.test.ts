@@ -204,6 +204,17 @@ describe('FileStore recovery and concurrency', () => {
     expect((await store.get('a'))!.n).toBe(2)
   })
 
+  it('clear removes sessions and stale temp files, not those of writes in flight', async () => {
+    await store.set('a', record({ n: 1 }))
+    const old = new Date(Date.now() - 3_600_000)
+    fs.writeFileSync(path.join(dir, '.tmp-crashed'), '{')
+    fs.utimesSync(path.join(dir, '.tmp-crashed'), old, old)
+    fs.writeFileSync(path.join(dir, '.tmp-in-flight'), '{')
+    fs.writeFileSync(path.join(dir, 'not-a-session.txt'), 'x')
+    await store.clear()
+    expect(fs.readdirSync(dir).sort()).toEqual(['.tmp-in-flight', 'not-a-session.txt'])
+  })
+
   it('reads and writes utf16le files; refuses encodings and extensions that would corrupt or escape', async () => {
     const utf16 = new FileStore({ path: dir, encoding: 'utf16le', fileExtension: '.sess', reapInterval: false })
     await utf16.set('zoë', record({ name: 'zoë 🙂' }))
