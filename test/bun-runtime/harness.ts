@@ -1,6 +1,7 @@
 /**
- * What every script in test/bun-runtime shares: a cookie-jar client over
- * fetch, small assertions, a slow promise store, and a runner that prints one
+ * What the scripts in test/bun-runtime and the behaviour suite in
+ * test/runtime share: a cookie-jar client over fetch, small assertions, a
+ * slow promise store that records its calls, and a runner that prints one
  * JSON line per scenario ({ name, ok, detail }) for test/bun-*.test.ts.
  */
 import { MemoryStore } from '../../stores/memory'

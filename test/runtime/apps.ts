@@ -9,6 +9,7 @@ import type { AddressInfo } from 'net'
 // The build, as users get it (Bun cannot load the `export =` source directly).
 import sessionware from '../../dist/lib/index.js'
 import { bunway, cookieParser } from '../bunway-double'
+import { slowStore } from '../bun-runtime/harness'
 
 const session: any = sessionware
 const { MemoryStore } = session
@@ -22,29 +23,36 @@ export interface Running {
   stop(): Promise<void> | void
 }
 
-/** A promise store that answers late, to prove responses wait for the store. */
-export function slowStore(delay = 25) {
-  const inner = new MemoryStore({ sweepInterval: false })
-  const wait = () => new Promise((resolve) => setTimeout(resolve, delay))
-  return {
-    inner,
-    get: async (sid: string) => (await wait(), inner.get(sid)),
-    set: async (sid: string, data: any) => (await wait(), inner.set(sid, data)),
-    destroy: async (sid: string) => (await wait(), inner.destroy(sid)),
-    touch: async (sid: string, data: any) => (await wait(), inner.touch(sid, data))
-  }
+/** A store whose `set` rejects (a store outage at save time) for a record with `failSet`. */
+function countedStore() {
+  const store = slowStore(1)
+  const set = store.set
+  store.set = (sid: string, record: any) =>
+    record.failSet ? Promise.reject(Object.assign(new Error('store down'), { code: 'ESTOREDOWN' })) : set(sid, record)
+  return store
 }
 
-/** Options of the two app instances every scenario runs against. */
+/** Options of the app instances the scenarios run against. */
 export const instances = {
   plain: () => ({ store: new MemoryStore({ sweepInterval: false }), resave: false, saveUninitialized: false }),
-  slow: () => ({ store: slowStore(), resave: false, saveUninitialized: true, rolling: true })
+  slow: () => ({ store: slowStore(25), resave: false, saveUninitialized: true, rolling: true }),
+  // A store that records its calls (and fails a save on request), a cookie with an expiry.
+  counted: () => ({ store: countedStore(), resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }),
+  resave: () => ({ store: countedStore(), resave: true, saveUninitialized: false, cookie: { maxAge: 60_000 } })
 }
 export type Instance = keyof typeof instances
 
 function cookieFor(req: any) {
   const url: string = req.originalUrl || req.url || ''
   return url.includes('/secure') ? { secure: true, maxAge: 60_000 } : {}
+}
+
+/** `req.session.touch()` moves the expiry forward and chains. */
+async function touch(req: any) {
+  const before = req.session.cookie.expires?.getTime() ?? null
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const chained = req.session.touch() === req.session
+  return { chained, moved: before !== null && req.session.cookie.expires.getTime() > before }
 }
 
 /** The routes, written once for every (req, res) framework. */
@@ -83,6 +91,21 @@ function mountRoutes(app: any) {
     res.redirect('/read-saved')
   })
   app.get('/read-saved', async (req: any, res: any) => res.send(String(req.session.saved)))
+  app.get('/reload-callback', async (req: any, res: any) => {
+    req.session.count = 999
+    const err = await new Promise((resolve) => req.session.reload(resolve))
+    res.send(err ? 'error' : String(req.session.count))
+  })
+  app.get('/save-callback', async (req: any, res: any) => {
+    req.session.saved = 'by callback'
+    const err = await new Promise((resolve) => req.session.save(resolve))
+    res.send(err ? 'error' : 'saved')
+  })
+  app.get('/touch', async (req: any, res: any) => res.json(await touch(req)))
+  app.get('/fail-store', async (req: any, res: any) => {
+    req.session.failSet = true
+    res.send('should not be sent')
+  })
   app.get('/other-cookie', async (req: any, res: any) => {
     req.session.other = true
     res.append('Set-Cookie', 'other=1; Path=/')
@@ -114,8 +137,31 @@ function listenNode(app: any): Promise<{ url: string; stop(): Promise<void> }> {
   )
 }
 
-export async function start(variant: Variant, instance: Instance): Promise<Running> {
-  const options = { secret: SECRET, cookie: cookieFor, ...instances[instance]() }
+/**
+ * The Set-Cookie lines express-session itself sends for `options` (Express 5
+ * on node:http, in this process), for comparison.
+ */
+export async function referenceSetCookie(options: Record<string, unknown>, headers: Record<string, string>): Promise<string[]> {
+  const express = (await import('express')).default as any
+  const expressSession = (await import('express-session')).default as any
+  const app = express()
+  app.set('trust proxy', true)
+  app.use(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, ...options }))
+  app.get('/count', (req: any, res: any) => {
+    req.session.count = 1
+    res.send('1')
+  })
+  const server = await listenNode(app)
+  try {
+    return (await fetch(server.url + '/count', { headers })).headers.getSetCookie()
+  } finally {
+    await server.stop()
+  }
+}
+
+/** Start `variant` with an instance's options (and `extra` on top). */
+export async function start(variant: Variant, instance: Instance, extra: Record<string, unknown> = {}): Promise<Running> {
+  const options = { secret: SECRET, cookie: cookieFor, ...instances[instance](), ...extra }
   const store = options.store
   if (variant === 'express4' || variant === 'express5') {
     const express = (await import(variant === 'express4' ? 'express4' : 'express')).default as any
@@ -181,6 +227,21 @@ async function webRoutes(req: any): Promise<Response> {
       return new Response(null, { status: 302, headers: { location: '/read-saved' } })
     case '/read-saved':
       return text(String(req.session.saved))
+    case '/reload-callback': {
+      req.session.count = 999
+      const err = await new Promise((resolve) => req.session.reload(resolve))
+      return text(err ? 'error' : String(req.session.count))
+    }
+    case '/save-callback': {
+      req.session.saved = 'by callback'
+      const err = await new Promise((resolve) => req.session.save(resolve))
+      return text(err ? 'error' : 'saved')
+    }
+    case '/touch':
+      return Response.json(await touch(req))
+    case '/fail-store':
+      req.session.failSet = true
+      return text('should not be sent')
     case '/other-cookie': {
       req.session.other = true
       const response = text('ok')

@@ -1,59 +1,34 @@
 /**
  * The behaviour suite every runtime must pass: plain fetch against a running
- * app (see apps.ts), with a small cookie jar. Runs under Node (vitest) and
- * under Bun (run.ts).
+ * app (see apps.ts), with the cookie jar of ../bun-runtime/harness. Runs under
+ * Node (vitest) and under Bun (run.ts).
  */
 import { sign } from 'cookie-signature'
-import { SECRET, start, type Instance, type Running, type Variant } from './apps'
+import { check as assert, Jar, json, same as equal } from '../bun-runtime/harness'
+import { referenceSetCookie, SECRET, start, type Instance, type Running, type Variant } from './apps'
 
-class Jar {
-  cookies = new Map<string, string>()
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-  }
-  async get(base: string, path: string, init: { headers?: Record<string, string>; cookie?: string } = {}) {
-    const headers: Record<string, string> = { ...init.headers }
-    const cookie = init.cookie ?? this.header()
-    if (cookie) headers.cookie = cookie
-    const res = await fetch(base + path, { headers, redirect: 'manual' })
-    const setCookie = res.headers.getSetCookie()
-    for (const line of setCookie) {
-      const pair = line.split(';')[0]
-      const eq = pair.indexOf('=')
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
-    }
-    return { status: res.status, body: await res.text(), setCookie, location: res.headers.get('location') }
-  }
-}
+type Scenario = { name: string; instance: Instance; run(app: Running, variant: Variant): Promise<void> }
 
-function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(message)
-}
-function equal(actual: unknown, expected: unknown, what: string) {
-  assert(JSON.stringify(actual) === JSON.stringify(expected), `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
-}
-const sid = (jar: Jar) => decodeURIComponent(jar.cookies.get('connect.sid') || '').slice(2).split('.')[0]
-
-type Scenario = { name: string; instance: Instance; run(app: Running): Promise<void> }
+const expiresless = (line: string) => line.replace(/Expires=[^;]+/, 'Expires=<date>')
 
 export const scenarios: Scenario[] = [
   {
     name: 'counter: a cookie on the first modified response, then the count goes on',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar()
-      const first = await jar.get(url, '/count')
+      const jar = new Jar(url)
+      const first = await jar.fetch('/count')
       equal(first.body, '1', 'first count')
       assert(first.setCookie.some((l) => /^connect\.sid=s%3A[\w-]+\.[\w%]+; Path=\/; HttpOnly$/.test(l)), `cookie line: ${first.setCookie}`)
-      equal((await jar.get(url, '/count')).body, '2', 'second count')
-      equal((await jar.get(url, '/count')).setCookie, [], 'no cookie for an existing browser-session cookie')
+      equal((await jar.fetch('/count')).body, '2', 'second count')
+      equal((await jar.fetch('/count')).setCookie, [], 'no cookie for an existing browser-session cookie')
     }
   },
   {
     name: 'saveUninitialized false: an untouched session sends no cookie and stores nothing',
     instance: 'plain',
     async run({ url, store }) {
-      const reply = await new Jar().get(url, '/noop')
+      const reply = await new Jar(url).fetch('/noop')
       equal(reply.setCookie, [], 'Set-Cookie')
       equal(await store.length(), 0, 'sessions stored')
     }
@@ -61,72 +36,106 @@ export const scenarios: Scenario[] = [
   {
     name: 'saveUninitialized true with rolling: every response carries the cookie',
     instance: 'slow',
+    async run({ url, store }) {
+      const jar = new Jar(url)
+      assert((await jar.fetch('/noop')).setCookie.length === 1, 'cookie for a new uninitialized session')
+      assert((await store.inner.get(jar.sid())) !== null, 'the uninitialized session is stored')
+      assert((await jar.fetch('/noop')).setCookie.length === 1, 'rolling cookie on an unmodified request')
+    }
+  },
+  {
+    name: 'resave true: an unmodified session is saved again; resave false: it is only touched',
+    instance: 'resave',
+    async run({ url, store }, variant) {
+      const jar = new Jar(url)
+      await jar.fetch('/count')
+      await jar.fetch('/noop')
+      equal(store.calls.filter((c: string) => c !== 'get'), ['set', 'set'], 'resave: store calls')
+      const other = await start(variant, 'counted')
+      try {
+        const jar2 = new Jar(other.url)
+        await jar2.fetch('/count')
+        await jar2.fetch('/noop')
+        equal(other.store.calls.filter((c: string) => c !== 'get'), ['set', 'touch'], 'no resave: store calls')
+      } finally {
+        await other.stop()
+      }
+    }
+  },
+  {
+    name: 'touch: req.session.touch() moves the expiry forward and chains',
+    instance: 'counted',
     async run({ url }) {
-      const jar = new Jar()
-      assert((await jar.get(url, '/noop')).setCookie.length === 1, 'cookie for a new uninitialized session')
-      assert((await jar.get(url, '/noop')).setCookie.length === 1, 'rolling cookie on an unmodified request')
+      const jar = new Jar(url)
+      await jar.fetch('/count')
+      equal(json(await jar.fetch('/touch')), { chained: true, moved: true }, 'touch')
     }
   },
   {
     name: 'login regenerates the ID; flash (req.flash and req.session.flash) survives the redirect',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar()
-      await jar.get(url, '/count')
-      const before = sid(jar)
-      const login = await jar.get(url, '/login')
+      const jar = new Jar(url)
+      await jar.fetch('/count')
+      const before = jar.sid()
+      const login = await jar.fetch('/login')
       equal(login.status, 302, 'status')
-      assert(sid(jar) && sid(jar) !== before, 'a new session ID')
-      equal(JSON.parse((await jar.get(url, '/whoami')).body), { user: 'ada', info: ['welcome'] }, 'after the redirect')
-      equal(JSON.parse((await jar.get(url, '/whoami')).body).info, [], 'flash read once')
-      await jar.get(url, '/login-callback')
-      equal(JSON.parse((await jar.get(url, '/whoami')).body), { user: 'grace', info: ['hello grace'] }, 'callback form and format arguments')
+      assert(jar.sid() && jar.sid() !== before, 'a new session ID')
+      equal(json(await jar.fetch('/whoami')), { user: 'ada', info: ['welcome'] }, 'after the redirect')
+      equal(json(await jar.fetch('/whoami')).info, [], 'flash read once')
+      const afterPromise = jar.sid()
+      await jar.fetch('/login-callback')
+      assert(jar.sid() !== afterPromise, 'a new session ID from the callback form')
+      equal(json(await jar.fetch('/whoami')), { user: 'grace', info: ['hello grace'] }, 'callback form and format arguments')
     }
   },
   {
     name: 'logout destroys the session in the store',
     instance: 'plain',
     async run({ url, store }) {
-      const jar = new Jar()
-      await jar.get(url, '/count')
-      const id = sid(jar)
+      const jar = new Jar(url)
+      await jar.fetch('/count')
+      const id = jar.sid()
       assert(await store.get(id), 'stored before logout')
-      equal((await jar.get(url, '/logout')).body, 'bye', 'logout')
+      equal((await jar.fetch('/logout')).body, 'bye', 'logout')
       equal(await store.get(id), null, 'stored after logout')
-      equal(JSON.parse((await jar.get(url, '/read')).body).count, null, 'a fresh session afterwards')
+      equal(json(await jar.fetch('/read')).count, null, 'a fresh session afterwards')
     }
   },
   {
-    name: 'reload drops unsaved changes; save then redirect is seen by the next request',
+    name: 'reload drops unsaved changes; save then redirect is seen by the next request (promise and callback forms)',
     instance: 'slow',
     async run({ url }) {
-      const jar = new Jar()
-      await jar.get(url, '/count')
-      equal((await jar.get(url, '/reload')).body, '1', 'reloaded count')
-      const saved = await jar.get(url, '/save-redirect')
+      const jar = new Jar(url)
+      await jar.fetch('/count')
+      equal((await jar.fetch('/reload')).body, '1', 'reloaded count')
+      equal((await jar.fetch('/reload-callback')).body, '1', 'reloaded count (callback)')
+      const saved = await jar.fetch('/save-redirect')
       equal(saved.status, 302, 'redirect')
-      equal((await jar.get(url, '/read-saved')).body, 'yes', 'read after redirect')
+      equal((await jar.fetch('/read-saved')).body, 'yes', 'read after redirect')
+      equal((await jar.fetch('/save-callback')).body, 'saved', 'save (callback)')
+      equal((await jar.fetch('/read-saved')).body, 'by callback', 'read after a callback save')
     }
   },
   {
     name: 'a slow store: the data is saved before the redirect reaches the client',
     instance: 'slow',
     async run({ url }) {
-      const jar = new Jar()
-      equal((await jar.get(url, '/login')).status, 302, 'login')
-      equal(JSON.parse((await jar.get(url, '/whoami')).body).user, 'ada', 'user after redirect')
+      const jar = new Jar(url)
+      equal((await jar.fetch('/login')).status, 302, 'login')
+      equal(json(await jar.fetch('/whoami')).user, 'ada', 'user after redirect')
     }
   },
   {
     name: 'a tampered or unknown cookie starts a fresh session with a fresh ID',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar()
-      await jar.get(url, '/count')
+      const jar = new Jar(url)
+      await jar.fetch('/count')
       const [id, signature] = decodeURIComponent(jar.cookies.get('connect.sid')!).slice(2).split('.')
-      const tampered = await jar.get(url, '/count', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${signature.slice(0, -2)}xx`) })
+      const tampered = await jar.fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${signature.slice(0, -2)}xx`) })
       equal(tampered.body, '1', 'count with a tampered cookie')
-      const chosen = await new Jar().get(url, '/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen-by-client', SECRET)) })
+      const chosen = await new Jar(url).fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen-by-client', SECRET)) })
       assert(!chosen.setCookie[0].includes('chosen-by-client'), 'client-chosen ID adopted')
     }
   },
@@ -136,18 +145,43 @@ export const scenarios: Scenario[] = [
     async run({ url, store }) {
       const record = { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, user: 'legacy', count: 41 }
       await store.set('express-session-id', JSON.parse(JSON.stringify(record)))
-      const jar = new Jar()
+      const jar = new Jar(url)
       jar.cookies.set('connect.sid', encodeURIComponent('s:' + sign('express-session-id', SECRET)))
-      equal(JSON.parse((await jar.get(url, '/read')).body), { count: 41, user: 'legacy' }, 'loaded')
-      equal((await jar.get(url, '/count')).body, '42', 'counted on')
+      equal(json(await jar.fetch('/read')), { count: 41, user: 'legacy' }, 'loaded')
+      equal((await jar.fetch('/count')).body, '42', 'counted on')
       equal((await store.get('express-session-id')).count, 42, 'stored back in the same record')
+    }
+  },
+  {
+    name: 'every cookie option gives the Set-Cookie line express-session gives',
+    instance: 'plain',
+    async run(_app, variant) {
+      const configs = [
+        { name: 'sid', cookie: { maxAge: 5000, domain: 'example.com', path: '/', httpOnly: false, sameSite: 'strict', priority: 'high', partitioned: true, secure: true } },
+        { cookie: { expires: new Date(Date.now() + 60_000), sameSite: 'none', secure: 'auto', priority: 'low' } },
+        { cookie: { sameSite: true, httpOnly: true, path: '/' } },
+        { cookie: { sameSite: 'auto', secure: 'auto', maxAge: 1000 } }
+      ]
+      const headers = { 'x-forwarded-proto': 'https' }
+      for (const config of configs) {
+        const options = { ...config, genid: () => 'fixed-id' }
+        const reference = await referenceSetCookie(options, headers)
+        equal(reference.length, 1, 'express-session sent a cookie')
+        const app = await start(variant, 'plain', options)
+        try {
+          const lines = (await new Jar(app.url).fetch('/count', { headers })).setCookie
+          equal(lines.map(expiresless), reference.map(expiresless), JSON.stringify(config))
+        } finally {
+          await app.stop()
+        }
+      }
     }
   },
   {
     name: "the app's own Set-Cookie lines are kept as separate lines",
     instance: 'plain',
     async run({ url }) {
-      const reply = await new Jar().get(url, '/other-cookie')
+      const reply = await new Jar(url).fetch('/other-cookie')
       equal(reply.setCookie.length, 2, 'two Set-Cookie lines')
       assert(reply.setCookie.includes('other=1; Path=/'), 'the app cookie')
       assert(reply.setCookie.some((l) => l.startsWith('connect.sid=')), 'the session cookie')
@@ -157,9 +191,9 @@ export const scenarios: Scenario[] = [
     name: 'a Secure cookie is withheld over http and sent through a trusted proxy',
     instance: 'plain',
     async run({ url }) {
-      const plain = await new Jar().get(url, '/secure')
+      const plain = await new Jar(url).fetch('/secure')
       equal(plain.setCookie, [], 'over plain http')
-      const proxied = await new Jar().get(url, '/secure', { headers: { 'x-forwarded-proto': 'https' } })
+      const proxied = await new Jar(url).fetch('/secure', { headers: { 'x-forwarded-proto': 'https' } })
       assert(proxied.setCookie.length === 1 && /; Secure$/.test(proxied.setCookie[0]) && /Expires=/.test(proxied.setCookie[0]), `through the proxy: ${proxied.setCookie}`)
     }
   },
@@ -167,11 +201,22 @@ export const scenarios: Scenario[] = [
     name: 'session data that cannot be stored is a 500, never a crash or a hang',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar()
-      const failed = await jar.get(url, '/fail-save')
+      const jar = new Jar(url)
+      const failed = await jar.fetch('/fail-save')
       equal(failed.status, 500, 'status')
       assert(!failed.body.includes('should not be sent'), 'the original response was not sent')
-      equal((await jar.get(url, '/count')).status, 200, 'the server still answers')
+      equal((await jar.fetch('/count')).status, 200, 'the server still answers')
+    }
+  },
+  {
+    name: 'a store that fails at save time: a 500 without the session cookie, and the server goes on',
+    instance: 'counted',
+    async run({ url }) {
+      const failed = await new Jar(url).fetch('/fail-store')
+      equal(failed.status, 500, 'status')
+      assert(!failed.body.includes('should not be sent'), 'the original response was not sent')
+      assert(!failed.setCookie.some((l) => l.startsWith('connect.sid=')), `a cookie for an unsaved session: ${failed.setCookie}`)
+      equal((await new Jar(url).fetch('/count')).body, '1', 'the server still answers')
     }
   }
 ]
@@ -189,7 +234,7 @@ export async function runAll(variant: Variant): Promise<Outcome[]> {
   for (const scenario of scenarios) {
     const app = await start(variant, scenario.instance)
     try {
-      await scenario.run(app)
+      await scenario.run(app, variant)
       outcomes.push({ variant, name: scenario.name, ok: true })
     } catch (err) {
       outcomes.push({ variant, name: scenario.name, ok: false, detail: String((err as Error)?.stack || err) })
