@@ -369,6 +369,31 @@ await runScenarios([
     }
   },
   {
+    name: 'toResponse wrapped by other middleware (bunway.md §5), before and after the session, sync and async: all compose',
+    run: async () => {
+      const store = slowStore(20)
+      // Like bunway's response-time (sync) and timeout (async): each wraps res.toResponse per request.
+      const wrap = (header: string, async: boolean) => (_req: any, res: any, next: any) => {
+        const inner = res.toResponse
+        res.toResponse = function (this: any) {
+          res.set(header, 'yes')
+          if (!async) return inner.call(this)
+          return new Promise((resolve) => setTimeout(resolve, 5)).then(() => inner.call(this))
+        }
+        next()
+      }
+      await withApp(
+        { options: { store }, before: (app) => (app.use(wrap('x-before-sync', false)), app.use(wrap('x-before-async', true))), after: (app) => (app.use(wrap('x-after-sync', false)), app.use(wrap('x-after-async', true))) },
+        async (jar) => {
+          const reply = await jar.fetch('/count')
+          same(['x-before-sync', 'x-before-async', 'x-after-sync', 'x-after-async'].map((h) => reply.headers.get(h)), ['yes', 'yes', 'yes', 'yes'], 'every wrapper ran')
+          same([reply.body, reply.setCookie.length], ['1', 1], 'body and cookie')
+          same((await store.inner.get(jar.sid()))?.count, 1, 'stored when the response arrived')
+        }
+      )
+    }
+  },
+  {
     name: 'a handler answering from a callback without returning a promise gets an empty 200 (documented)',
     run: () =>
       withApp({ options: { store: slowStore() } }, async (jar) => {

@@ -84,7 +84,7 @@ export class BunRequest {
     this.jar = jar
   }
   get protocol(): string {
-    const forwarded = this.app.get('trust proxy') ? this.get('x-forwarded-proto') : undefined
+    const forwarded = this.app.get('trust proxy') !== false ? this.get('x-forwarded-proto') : undefined
     if (forwarded) return forwarded.split(',')[0].trim().toLowerCase()
     return new URL(this.original.url).protocol.slice(0, -1)
   }
