@@ -23,7 +23,7 @@ function runUnderBun(script: string, minimum: number) {
 
 describe('under real Bun', () => {
   it('bunway: the session export in the bunway double', () => runUnderBun('bunway.ts', 25), 60_000)
-  it('Request → Response: webSession under Bun.serve', () => runUnderBun('web.ts', 12), 60_000)
+  it('Request → Response: webSession under Bun.serve', () => runUnderBun('web.ts', 14), 60_000)
   it('Express 4 and 5 on Bun: test/parity.test.ts against express-session', () => {
     expect(fs.existsSync(path.join(root, 'dist', 'lib', 'index.js')), 'run `npm run build` first').toBe(true)
     runUnderBun('express-parity.ts', 54)

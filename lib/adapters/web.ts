@@ -20,11 +20,15 @@ export interface WebSessions {
   /**
    * Save the session as express-session would at the end of a response and
    * add its Set-Cookie line to `response` (other cookies are kept). Resolves
-   * once the store has answered.
+   * once the store has answered. No Response (a Bun.serve WebSocket upgrade)
+   * means no commit: nothing is saved and no cookie is sent.
    */
-  commit(request: Request, response: Response): Promise<Response>
-  /** `load`, run `handler`, `commit`: the whole cycle in one call. */
-  withSession(request: Request, handler: (request: SessionRequest) => Response | Promise<Response>): Promise<Response>
+  commit<R extends Response | undefined>(request: Request, response: R): Promise<R>
+  /**
+   * `load`, run `handler`, `commit`: the whole cycle in one call. When the
+   * session was already loaded (mounted twice), the outer call commits.
+   */
+  withSession<R extends Response | undefined = Response>(request: Request, handler: (request: SessionRequest) => R | Promise<R>): Promise<R>
   /** bun-router's middleware shape: `(req, next) => Promise<Response>`. */
   middleware(request: Request, next: () => Response | Promise<Response>): Promise<Response>
 }
@@ -46,24 +50,36 @@ export const webAccess: RequestAccess = {
 export function webSession(options?: SessionOptions): WebSessions {
   const engine = new SessionEngine(resolveOptions(options))
 
-  async function load(request: Request): Promise<SessionRequest> {
+  /** Load the session; true when this call started it (and so commits it). */
+  async function start(request: Request): Promise<boolean> {
     const state = await engine.start(request, webAccess)
     if (state) Object.defineProperty(request, STATE, { value: state, configurable: true })
+    return state !== undefined
+  }
+
+  async function load(request: Request): Promise<SessionRequest> {
+    await start(request)
     return request as SessionRequest
   }
 
-  async function commit(request: Request, response: Response): Promise<Response> {
+  async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
     const state = (request as any)[STATE] as RequestState | undefined
-    if (!state) return response
+    if (!state || !response) return response
     delete (request as any)[STATE]
     const { cookie, work } = state.commit()
     if (work) await work
-    return cookie ? withCookie(response, cookie) : response
+    return (cookie ? withCookie(response, cookie) : response) as R
   }
 
-  async function withSession(request: Request, handler: (request: SessionRequest) => Response | Promise<Response>) {
-    const loaded = await load(request)
-    return commit(loaded, await handler(loaded))
+  // Mounted twice (a global and a route-level middleware), only the outer
+  // call commits: after everything inside it, as on Express and bunway.
+  async function withSession<R extends Response | undefined = Response>(
+    request: Request,
+    handler: (request: SessionRequest) => R | Promise<R>
+  ): Promise<R> {
+    const owner = await start(request)
+    const response = await handler(request as SessionRequest)
+    return owner ? commit(request, response) : response
   }
 
   return {

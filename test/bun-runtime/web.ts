@@ -221,6 +221,59 @@ await runScenarios([
     }
   },
   {
+    name: 'mounted twice (global and route-level middleware): the outer call commits, after an `await next()` middleware changed the session',
+    run: async () => {
+      const store = new MemoryStore({ sweepInterval: false })
+      const sessions = webSession({ secret, resave: false, saveUninitialized: false, store })
+      const stamp = async (req: any, next: () => Promise<Response>) => {
+        const response = await next()
+        req.session.lastPath = path(req)
+        return response
+      }
+      const handle = (req: Request) => sessions.middleware(req, () => stamp(req, () => sessions.middleware(req, () => counter(req as SessionRequest))))
+      await serving(handle, async (jar) => {
+        const first = await jar.fetch('/a')
+        same([first.body, first.setCookie.length], ['1', 1], 'body and one cookie')
+        same(await store.get(jar.sid()), { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, count: 1, lastPath: '/a' }, 'record')
+        same((await jar.fetch('/b')).body, '2', 'counted on')
+      })
+    }
+  },
+  {
+    name: 'a Bun.serve WebSocket upgrade reads the session; no Response, so no commit and no error (even with a cookie due)',
+    run: async () => {
+      const sessions = webSession({ secret, resave: false, saveUninitialized: false, rolling: true })
+      let upgraded: Promise<string> | undefined
+      const server = Bun.serve<{ user: string | null }, {}>({
+        port: 0,
+        hostname: '127.0.0.1',
+        fetch(request, srv) {
+          const answer = sessions.withSession(request, (req) => {
+            if (path(req) === '/ws') return srv.upgrade(req, { data: { user: req.session.user ?? null } }) ? undefined : new Response('no upgrade', { status: 400 })
+            req.session.user = 'ada'
+            return new Response('logged in')
+          })
+          if (path(request) === '/ws') upgraded = answer.then(String, (err) => `rejected: ${err}`)
+          return answer
+        },
+        websocket: { open: (ws) => ws.send(String(ws.data.user)), message() {} }
+      })
+      try {
+        const jar = new Jar(`http://127.0.0.1:${server.port}`)
+        await jar.fetch('/login')
+        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { cookie: jar.header } } as any)
+        const greeting = await new Promise<string>((resolve, reject) => {
+          socket.onmessage = (event) => resolve(String(event.data))
+          socket.onerror = () => reject(new Error('websocket error'))
+        })
+        socket.close()
+        same([greeting, await upgraded], ['ada', 'undefined'], 'the user over the socket; what withSession gave Bun.serve')
+      } finally {
+        server.stop(true)
+      }
+    }
+  },
+  {
     name: 'session data that cannot be stored rejects withSession with ESESSIONSERIALIZE',
     run: () =>
       withSessions(
