@@ -115,13 +115,13 @@ export class FileStore extends Store {
   set(sid: string, session: SessionRecord, maxAgeOrCallback?: number | Callback, callback?: Callback): Promise<void> {
     const lifetime = typeof maxAgeOrCallback === 'number' ? maxAgeOrCallback : this.ttl
     const done = typeof maxAgeOrCallback === 'function' ? maxAgeOrCallback : callback
-    const work = this.withFile(
-      sid,
-      (file) => this.schedule(file, toJson(sid, session, lifetime)),
-      () => {
+    // Serialized now: what is stored is the record as it was when set was called.
+    const work = attempt(() => {
+      const json = toJson(sid, session, lifetime)
+      return this.withFile(sid, (file) => this.schedule(file, json), () => {
         throw invalidSid(sid)
-      }
-    )
+      })
+    })
     return settle(work, done)
   }
 
@@ -131,17 +131,10 @@ export class FileStore extends Store {
 
   /** Refresh a session's expiry from `session.cookie`, keeping the data on disk (not the request's snapshot). */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    const work = this.withFile(
-      sid,
-      (file) =>
-        this.serial(file, async () => {
-          const stored = await this.readFile(file)
-          if (!stored || isExpired(stored)) return
-          const record = session && isObject(session.cookie) ? { ...stored.session, cookie: session.cookie } : stored.session
-          await this.write(file, toJson(sid, record, this.ttl))
-        }),
-      noop
-    )
+    const work = attempt(() => {
+      const cookie = session && isObject(session.cookie) ? JSON.parse(JSON.stringify(session.cookie)) : undefined
+      return this.withFile(sid, (file) => this.serial(file, () => this.retouch(sid, file, cookie)), noop)
+    })
     return settle(work, callback)
   }
 
@@ -218,6 +211,13 @@ export class FileStore extends Store {
       const file = this.fileOf(sid)
       return file === undefined ? refused() : this.ready.then(() => work(file))
     })
+  }
+
+  /** Rewrite a live session file with a new cookie (or just a new ttl). */
+  private async retouch(sid: string, file: string, cookie: SessionRecord['cookie'] | undefined): Promise<void> {
+    const stored = await this.readFile(file)
+    if (!stored || isExpired(stored)) return
+    await this.write(file, toJson(sid, cookie ? { ...stored.session, cookie } : stored.session, this.ttl))
   }
 
   /** A live record, or null; an expired or corrupt file is removed. */

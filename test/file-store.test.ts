@@ -179,6 +179,18 @@ describe('FileStore recovery and concurrency', () => {
     expect(await store.get('gone')).toBeNull()
   })
 
+  it('stores a record as it was when set and touch were called', async () => {
+    const rec: any = record({ n: 1 })
+    const setting = store.set('sid', rec)
+    rec.n = 2
+    await setting
+    expect((await store.get('sid'))!.n).toBe(1)
+    const touching = store.touch('sid', rec)
+    rec.cookie.path = '/changed'
+    await touching
+    expect((await store.get('sid'))!.cookie.path).toBe('/')
+  })
+
   it('refuses a record the file format cannot hold, and keeps the old one', async () => {
     await store.set('sid', record({ n: 1 }))
     for (const bad of [null, 'text', [1], { cookie: null }, { cookie: 'x' }]) {
