@@ -202,7 +202,9 @@ export class FileStore extends Store {
     if (!name.endsWith(this.extension)) return undefined
     const hex = name.slice(0, name.length - this.extension.length)
     if (!/^(?:[0-9a-f]{2})+$/.test(hex)) return undefined
-    return Buffer.from(hex, 'hex').toString('utf8')
+    const sid = Buffer.from(hex, 'hex').toString('utf8')
+    // Names this store did not write (not UTF-8) are not sessions.
+    return this.fileOf(sid) === this.path + path.sep + name ? sid : undefined
   }
 
   /** Run `work` on the file of `sid` once the directory exists; an ID that names no file gets `refused()`. */
@@ -302,11 +304,11 @@ export class FileStore extends Store {
   private enqueue<T>(file: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(file)
     const next = previous ? previous.then(work, work) : work()
-    const settled = next.then(noop, noop)
-    this.queues.set(file, settled)
-    settled.then(() => {
-      if (this.queues.get(file) === settled) this.queues.delete(file)
-    })
+    this.queues.set(file, next)
+    const forget = () => {
+      if (this.queues.get(file) === next) this.queues.delete(file)
+    }
+    next.then(forget, forget)
     return next
   }
 
