@@ -1,133 +1,184 @@
 // FileStore against session-file-store, in the same run.
 //
-//   npm run build && node bench/file-store.js [--rounds 5] [--ops 2000]
+//   npx tsc -p tsconfig.json && node bench/file-store.js [--rounds 5] [--ops 2000] [--dir DIR,DIR] [--out FILE]
 //
-// Method: both stores write to their own temp directory on the same disk.
-// Each round runs every operation for both stores, the order alternating
-// between rounds, with `concurrency` operations in flight. Reported: median
-// ops/s per store and the median ratio (ours / theirs) with its min–max over
-// rounds. Torn reads: readers run while writers rewrite one session with
-// payloads of different sizes; a read that fails to parse or returns a payload
-// that was never written counts as torn (a missing file counts as a miss).
+// Method: every store writes to its own directory under the same base dir (the
+// temp dir, then /dev/shm; or --dir). Each
+// round runs every operation on every store, the store order rotated from round
+// to round, with 16 operations in flight on 500 session IDs (records of ~300
+// bytes). Reported: median ops/s per store, and ratios computed within each
+// round (ours / theirs), as the median and the min–max over rounds. Torn reads:
+// for 2 s readers loop while writers rewrite one session with payloads of
+// 40–160 kB; a read that fails, or returns a payload never written, is torn.
+// Results go to bench/RESULTS-file-store.md (or --out).
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const { inFlight } = require('./common')
-const FileStoreFactory = require('session-file-store')
+const { inFlight, median, parseArgs, removeDir, rotate, mdTable } = require('./common')
 const expressSession = require('express-session')
+const SessionFileStore = require('session-file-store')(expressSession)
 const { FileStore } = require('../dist/stores/file.js')
 
-const args = process.argv.slice(2)
-const flag = (name, fallback) => {
-  const i = args.indexOf('--' + name)
-  return i === -1 ? fallback : Number(args[i + 1])
-}
-const ROUNDS = flag('rounds', 5)
-const OPS = flag('ops', 2000)
+const args = parseArgs(process.argv.slice(2))
+const ROUNDS = Number(args.rounds) || 5
+const OPS = Number(args.ops) || 2000
 const CONCURRENCY = 16
-const SessionFileStore = FileStoreFactory(expressSession)
+const OUT = args.out || path.join(__dirname, 'RESULTS-file-store.md')
+const IDS = 500
 const noLog = () => {}
 
-function record(i, size = 200) {
-  return {
-    cookie: { originalMaxAge: 3600000, expires: new Date(Date.now() + 3600000).toISOString(), httpOnly: true, path: '/' },
-    user: { id: i, name: 'user' + i },
-    blob: 'x'.repeat(size)
-  }
+const OURS = 'sessionware'
+const OURS_FSYNC = 'sessionware (fsync: true)'
+const THEIRS = 'session-file-store'
+const THEIRS_0 = 'session-file-store (retries: 0)'
+const MAKE = {
+  [OURS]: (dir) => new FileStore({ path: dir, reapInterval: false }),
+  [OURS_FSYNC]: (dir) => new FileStore({ path: dir, reapInterval: false, fsync: true }),
+  // session-file-store writes through write-file-atomic, which fsyncs; by default it retries a failed read 5 times.
+  [THEIRS]: (dir) => new SessionFileStore({ path: dir, reapInterval: -1, logFn: noLog }),
+  [THEIRS_0]: (dir) => new SessionFileStore({ path: dir, reapInterval: -1, retries: 0, logFn: noLog })
 }
+// The pairs compared: [ours, theirs].
+const PAIRS = [
+  [OURS, THEIRS],
+  [OURS, THEIRS_0],
+  [OURS_FSYNC, THEIRS]
+]
+const METHODS = ['set', 'get', 'touch', 'destroy', 'get missing']
 
-// ENOENT means "no session" to express-session; session-file-store answers a missing file with it.
+const record = (i, blob = 'x'.repeat(200)) => ({
+  cookie: { originalMaxAge: 3600000, expires: new Date(Date.now() + 3600000).toISOString(), httpOnly: true, path: '/' },
+  user: { id: i, name: 'user' + i },
+  blob
+})
+
+// Both stores are driven through callbacks; session-file-store answers a missing file with ENOENT,
+// which express-session takes as "no session".
 const call = (store, method, ...rest) =>
   new Promise((resolve, reject) =>
     store[method](...rest, (err, value) => (err && err.code !== 'ENOENT' ? reject(err) : resolve(err ? null : value)))
   )
 
-function makeStores() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionware-bench-'))
-  return {
-    root,
-    stores: {
-      sessionware: new FileStore({ path: path.join(root, 'ours'), reapInterval: false }),
-      'session-file-store': new SessionFileStore({ path: path.join(root, 'theirs'), reapInterval: -1, logFn: noLog }),
-      'session-file-store (retries: 0)': new SessionFileStore({ path: path.join(root, 'theirs-0'), reapInterval: -1, retries: 0, logFn: noLog })
-    }
-  }
-}
+// session-file-store's default retries make each miss take ~0.5 s: fewer of those keep the run short.
+const opsFor = (method) => (method === 'get missing' ? Math.min(OPS, 400) : OPS)
 
-const pool = (count, work) => inFlight(count, CONCURRENCY, work)
-
-async function timeOps(store, method) {
+async function timeOps(store, method, round) {
+  const ops = opsFor(method)
   const start = process.hrtime.bigint()
-  await pool(OPS, (i) => {
-    const sid = 'sid' + (i % 500)
+  await inFlight(ops, CONCURRENCY, (i) => {
+    const sid = 'sid' + (i % IDS)
     if (method === 'set') return call(store, 'set', sid, record(i))
     if (method === 'get') return call(store, 'get', sid)
     if (method === 'touch') return call(store, 'touch', sid, record(i))
-    if (method === 'destroy') return call(store, 'destroy', 'gone' + i)
-    if (method === 'get missing') return call(store, 'get', 'missing' + i)
+    if (method === 'destroy') return call(store, 'destroy', `gone-${round}-${i}`)
+    return call(store, 'get', `missing-${round}-${i}`)
   })
-  return OPS / (Number(process.hrtime.bigint() - start) / 1e9)
+  return ops / (Number(process.hrtime.bigint() - start) / 1e9)
 }
 
-async function tornReads(store) {
-  const payloads = [1, 2, 3, 4].map((n) => 'p'.repeat(40000 * n))
-  await call(store, 'set', 'hot', { ...record(0), blob: payloads[0] })
+async function tornReads(store, ms = 2000) {
+  const payloads = [1, 2, 3, 4].map((n) => String(n).repeat(40000 * n))
+  await call(store, 'set', 'hot', record(0, payloads[0]))
+  const until = Date.now() + ms
   let torn = 0
   let reads = 0
-  const writers = pool(400, (i) => call(store, 'set', 'hot', { ...record(i), blob: payloads[i % 4] }))
-  const readers = pool(400, async () => {
-    reads++
-    try {
-      const got = await call(store, 'get', 'hot')
-      if (got && !payloads.includes(got.blob)) torn++
-    } catch {
-      torn++
+  let writes = 0
+  const writer = async () => {
+    while (Date.now() < until) await call(store, 'set', 'hot', record(writes, payloads[writes++ % 4]))
+  }
+  const reader = async () => {
+    while (Date.now() < until) {
+      reads++
+      try {
+        const got = await call(store, 'get', 'hot')
+        if (!got || !payloads.includes(got.blob)) torn++
+      } catch {
+        torn++
+      }
     }
-  })
-  await Promise.all([writers, readers])
-  return { torn, reads }
+  }
+  await Promise.all([...Array.from({ length: 8 }, writer), ...Array.from({ length: 8 }, reader)])
+  return { torn, reads, writes }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const spreadOf = (xs) => `${median(xs).toFixed(2)}x (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`
+// One set and one get, as a request that loads and saves does: ops/s of the pair.
+const setGet = (r, name, i) => 1 / (1 / r[name].set[i] + 1 / r[name].get[i])
 
-;(async () => {
-  const { root, stores } = makeStores()
-  const names = Object.keys(stores)
-  const methods = ['set', 'get', 'touch', 'destroy', 'get missing']
-  const results = {}
-  for (const name of names) for (const method of methods) results[`${name}|${method}`] = []
+// Run every store on every operation, in directories under `base`; returns the report's section.
+async function runOn(base) {
+  const root = fs.mkdtempSync(path.join(base, 'sessionware-bench-'))
+  const names = Object.keys(MAKE)
+  const stores = Object.fromEntries(names.map((name, i) => [name, MAKE[name](path.join(root, 'store' + i))]))
+  const results = Object.fromEntries(names.map((name) => [name, Object.fromEntries(METHODS.map((m) => [m, []]))]))
+  const started = Date.now()
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 ? [...names].reverse() : names
-    for (const method of methods) for (const name of order) results[`${name}|${method}`].push(await timeOps(stores[name], method))
+    for (const method of METHODS) {
+      for (const name of rotate(names, round)) results[name][method].push(await timeOps(stores[name], method, round))
+    }
+    process.stderr.write(`${base}: round ${round + 1}/${ROUNDS} done\n`)
   }
   const torn = {}
   for (const name of names) torn[name] = await tornReads(stores[name])
+  for (const name of names) stores[name].close?.()
+  removeDir(root)
 
-  const lines = [`FileStore benchmark, ${new Date().toISOString()}, node ${process.version}, ${os.cpus()[0].model}, ${ROUNDS} rounds x ${OPS} ops, ${CONCURRENCY} in flight`, '']
-  lines.push('| operation | sessionware ops/s | session-file-store ops/s | ratio (min–max) | session-file-store retries:0 ops/s | ratio (min–max) |')
-  lines.push('|---|---|---|---|---|---|')
-  for (const method of methods) {
-    const ours = results[`sessionware|${method}`]
-    const cells = [method, median(ours).toFixed(0)]
-    for (const theirsName of ['session-file-store', 'session-file-store (retries: 0)']) {
-      const theirs = results[`${theirsName}|${method}`]
-      const ratios = ours.map((v, i) => v / theirs[i])
-      const cell = `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`
-      if (theirsName === 'session-file-store') cells.push(median(theirs).toFixed(0), cell)
-      else cells.push(median(theirs).toFixed(0), cell)
-    }
-    lines.push('| ' + cells.join(' | ') + ' |')
-  }
-  const setGet = (name) => results[`${name}|set`].map((s, i) => 2 / (1 / s + 1 / results[`${name}|get`][i]))
-  const sg = setGet('sessionware').map((v, i) => v / setGet('session-file-store')[i])
-  lines.push('', `set+get combined: ${median(sg).toFixed(2)}x session-file-store (min ${Math.min(...sg).toFixed(2)}, max ${Math.max(...sg).toFixed(2)})`)
-  lines.push('', 'Torn reads under concurrent writes (400 writes of 40–160 kB, 400 reads):')
-  for (const name of names) lines.push(`- ${name}: ${torn[name].torn} torn of ${torn[name].reads} reads`)
-  const text = lines.join('\n')
+  const setGetRatios = ([ours, theirs]) => results[ours].set.map((_, i) => setGet(results, ours, i) / setGet(results, theirs, i))
+  const ratioRows = PAIRS.map(([ours, theirs]) => {
+    const cells = METHODS.map((m) => spreadOf(results[ours][m].map((v, i) => v / results[theirs][m][i])))
+    return [`${ours} ÷ ${theirs}`, ...cells, spreadOf(setGetRatios([ours, theirs]))]
+  })
+  const aim = median(setGetRatios(PAIRS[0]))
+  const tornTotal = names.reduce((sum, n) => sum + torn[n].torn, 0)
+  return [
+    `## In ${base} (${fs.statfsSync ? fsType(base) : 'file system'}), ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    '',
+    `set+get: ${aim.toFixed(2)}x session-file-store's defaults (aim: 2x, ${aim >= 2 ? 'met' : 'not met'}); ` +
+      `torn reads: ${tornTotal} (aim: 0, ${tornTotal === 0 ? 'met' : 'not met'}).`,
+    '',
+    'Throughput, median ops/s:',
+    '',
+    mdTable(['operation', ...names], METHODS.map((m) => [m, ...names.map((n) => median(results[n][m]).toFixed(0))])),
+    '',
+    'Ratios, ours ÷ theirs within each round, median (min–max):',
+    '',
+    mdTable(['', ...METHODS, 'set+get'], ratioRows),
+    '',
+    'Torn reads under concurrent writes:',
+    '',
+    ...names.map((n) => `- ${n}: ${torn[n].torn} torn of ${torn[n].reads} reads, during ${torn[n].writes} writes`),
+    ''
+  ]
+}
+
+const TMPFS = 0x01021994
+const fsType = (dir) => (fs.statfsSync(dir).type === TMPFS ? 'tmpfs, in memory' : 'on disk')
+
+;(async () => {
+  const bases = args.dir ? String(args.dir).split(',') : [os.tmpdir(), ...(fs.existsSync('/dev/shm') ? ['/dev/shm'] : [])]
+  const out = [
+    '# FileStore vs session-file-store',
+    '',
+    `${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} × ${os.cpus()[0].model}, ` +
+      `${os.platform()} ${os.release()}; ${ROUNDS} rounds, ${OPS} ops per operation per round ` +
+      `(${opsFor('get missing')} for "get missing"), ${CONCURRENCY} in flight.`,
+    '',
+    '## Method',
+    '',
+    '`node bench/file-store.js` (after `npx tsc -p tsconfig.json`), once in the temp dir and once in /dev/shm.',
+    'Every store has its own directory on the same file system. Each round runs each operation on every store in',
+    'turn, the order of the stores rotated from round to round; 16 operations are in flight, over 500 session IDs,',
+    'with records of ~300 bytes. Ratios are computed within a round (this machine is shared and noisy) and',
+    'reported as the median and min–max over rounds. "set+get" is one set plus one get, the work of a request that',
+    'loads and saves its session. session-file-store runs with its defaults (`retries: 5`, which makes every miss',
+    'wait ~0.5 s) and with `retries: 0`; its writes go through write-file-atomic, which fsyncs, so sessionware is',
+    'also measured with `fsync: true`. Torn reads: for 2 s, 8 readers loop while 8 writers rewrite one session',
+    'with payloads of 40–160 kB; a read that fails or returns a payload never written is torn.',
+    ''
+  ]
+  for (const base of bases) out.push(...(await runOn(base)))
+  const text = out.join('\n')
   console.log(text)
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  fs.writeFileSync(path.join(__dirname, 'results', 'file-store.md'), text + '\n')
-  stores.sessionware.close()
-  fs.rmSync(root, { recursive: true, force: true })
+  fs.writeFileSync(OUT, text)
   process.exit(0)
 })()
