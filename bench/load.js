@@ -47,7 +47,7 @@ function cannon(seconds) {
 }
 
 async function main() {
-  if (warmup > 0) await cannon(warmup)
+  const warm = warmup > 0 ? await cannon(warmup) : null
   await getJson('/__cpu')
   const result = await cannon(duration)
   const cpu = await getJson('/__cpu')
@@ -56,6 +56,7 @@ async function main() {
     JSON.stringify({
       reqPerSec: result.requests.average,
       totalRequests: result.requests.total,
+      warmupRequests: warm ? warm.requests.total : 0,
       p99Ms: result.latency.p99,
       meanLatencyMs: result.latency.average,
       errors: result.errors,

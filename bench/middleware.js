@@ -1,5 +1,5 @@
 // The session middleware's own cost per request, in process, without a network:
-//   node bench/middleware.js [--rounds 5] [--requests 20000]   (prints one JSON line)
+//   node bench/middleware.js [--rounds 5] [--requests 20000] [--frames node,express]   (prints one JSON line)
 //
 // Each request is a real http.IncomingMessage / http.ServerResponse pair over a
 // Duplex socket that discards what is written, run to the response's 'finish'
@@ -8,10 +8,18 @@
 //   unchanged  cookie of an existing session, handler reads req.session.count only
 //   modified   cookie of an existing session, handler increments req.session.count
 //   new        no cookie, saveUninitialized: true, handler increments req.session.count
+// Two frames:
+//   node       the middleware is called directly, the handler calls res.end()
+//   express    an Express 5 app (app.use(middleware), app.get('/', ... res.send())),
+//              as in bench/server.js, called as app(req, res): what the HTTP
+//              benchmark's server does per request, less the socket and the kernel
 // "bare" runs the same request without middleware; overhead = variant − bare,
-// per round, with the variant order rotated each round.
+// per round, with the variant order rotated each round. Also counted: socket
+// writes per response (a response written in several pieces costs syscalls and
+// packets over a real socket, which this benchmark does not pay).
 const http = require('http')
 const { Duplex } = require('stream')
+const express = require('express')
 const { STORES, poolCookies, fillPool, sessionOptions, parseArgs, spread, rotate } = require('./common')
 const expressSession = require('express-session')
 const sessionware = require('../dist/lib/index.js')
@@ -19,11 +27,20 @@ const sessionware = require('../dist/lib/index.js')
 const args = parseArgs(process.argv.slice(2))
 const ROUNDS = Number(args.rounds || 5)
 const REQUESTS = Number(args.requests || 20000)
+const FRAMES = String(args.frames || 'node,express').split(',')
 const cookies = poolCookies()
 
-const discard = () => new Duplex({ read() {}, write(chunk, encoding, cb) { cb() } })
+let socketWrites = 0
+const discard = () =>
+  new Duplex({
+    read() {},
+    write(chunk, encoding, cb) {
+      socketWrites++
+      cb()
+    }
+  })
 
-function request(mw, cookie, modify) {
+function request(handle, cookie) {
   return new Promise((resolve, reject) => {
     const socket = discard()
     const req = new http.IncomingMessage(socket)
@@ -33,69 +50,94 @@ function request(mw, cookie, modify) {
     const res = new http.ServerResponse(req)
     res.assignSocket(socket)
     res.on('finish', resolve)
-    const handler = (err) => {
-      if (err) return reject(err)
-      let count = 1
-      if (req.session) {
-        count = (req.session.count || 0) + (modify ? 1 : 0)
-        if (modify) req.session.count = count
-      }
-      res.end('count ' + count)
-    }
-    if (mw) mw(req, res, handler)
-    else handler()
+    handle(req, res, reject)
   })
 }
 
-async function measure(mw, kind, n) {
-  const cpu0 = process.cpuUsage()
-  const t0 = process.hrtime.bigint()
-  for (let i = 0; i < n; i++) {
-    if (kind === 'new') await request(mw, undefined, true)
-    else await request(mw, cookies[i % cookies.length], kind === 'modified')
-  }
-  const wallNs = Number(process.hrtime.bigint() - t0) / n
-  const cpu = process.cpuUsage(cpu0)
-  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / n }
+// The handler of every case: read (and, unless "unchanged", increment) req.session.count.
+const count = (req, modify) => {
+  if (!req.session) return 1
+  const n = (req.session.count || 0) + (modify ? 1 : 0)
+  if (modify) req.session.count = n
+  return n
 }
 
-async function makeMiddleware(name, kind) {
-  if (name === 'bare') return null
-  const [factory, storeName] =
-    name === 'express-session'
-      ? [expressSession, 'express-session MemoryStore']
-      : [sessionware, 'sessionware MemoryStore']
-  const { store } = STORES[storeName]()
-  await fillPool(store)
-  return factory(sessionOptions(kind === 'new' ? 'new' : 'existing', store))
+function nodeHandle(mw, modify) {
+  return (req, res, fail) => {
+    const handler = (err) => (err ? fail(err) : res.end('count ' + count(req, modify)))
+    if (mw) mw(req, res, handler)
+    else handler()
+  }
+}
+
+function expressHandle(mw, modify) {
+  const app = express()
+  app.set('etag', false)
+  app.set('x-powered-by', false)
+  if (mw) app.use(mw)
+  app.get('/', (req, res) => {
+    res.send('count ' + count(req, modify))
+  })
+  return (req, res, fail) => app(req, res, fail)
+}
+
+async function measure(handle, kind, n) {
+  const writes0 = socketWrites
+  const cpu0 = process.cpuUsage()
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) await request(handle, kind === 'new' ? undefined : cookies[i % cookies.length])
+  const wallNs = Number(process.hrtime.bigint() - t0) / n
+  const cpu = process.cpuUsage(cpu0)
+  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / n, writesPerResponse: (socketWrites - writes0) / n }
+}
+
+async function makeHandle(frame, name, kind) {
+  let mw = null
+  if (name !== 'bare') {
+    const [factory, storeName] =
+      name === 'express-session'
+        ? [expressSession, 'express-session MemoryStore']
+        : [sessionware, 'sessionware MemoryStore']
+    const { store } = STORES[storeName]()
+    await fillPool(store)
+    mw = factory(sessionOptions(kind === 'new' ? 'new' : 'existing', store))
+  }
+  return (frame === 'express' ? expressHandle : nodeHandle)(mw, kind !== 'unchanged')
+}
+
+async function runCase(frame, kind) {
+  const names = ['bare', 'express-session', 'sessionware']
+  const handles = {}
+  for (const name of names) {
+    handles[name] = await makeHandle(frame, name, kind)
+    await measure(handles[name], kind, Math.min(2000, REQUESTS)) // warm-up
+  }
+  const raw = Object.fromEntries(names.map((n) => [n, []]))
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of rotate(names, r)) raw[name].push(await measure(handles[name], kind, REQUESTS))
+  }
+  const perRound = (fn) => spread(raw.bare.map((_, r) => fn(r)))
+  const overhead = (name, r) => raw[name][r].wallNs - raw.bare[r].wallNs
+  return {
+    wallNs: Object.fromEntries(names.map((n) => [n, spread(raw[n].map((x) => x.wallNs))])),
+    cpuNs: Object.fromEntries(names.map((n) => [n, spread(raw[n].map((x) => x.cpuNs))])),
+    writesPerResponse: Object.fromEntries(names.map((n) => [n, raw[n][0].writesPerResponse])),
+    overheadNs: {
+      'express-session': perRound((r) => overhead('express-session', r)),
+      sessionware: perRound((r) => overhead('sessionware', r))
+    },
+    overheadRatio: perRound((r) => overhead('sessionware', r) / overhead('express-session', r)),
+    speedRatio: perRound((r) => raw['express-session'][r].wallNs / raw.sessionware[r].wallNs)
+  }
 }
 
 async function main() {
-  const names = ['bare', 'express-session', 'sessionware']
-  const out = { rounds: ROUNDS, requests: REQUESTS, cases: {} }
-  for (const kind of ['unchanged', 'modified', 'new']) {
-    const mws = {}
-    for (const name of names) {
-      mws[name] = await makeMiddleware(name, kind)
-      await measure(mws[name], kind, Math.min(2000, REQUESTS)) // warm-up
-    }
-    const raw = Object.fromEntries(names.map((n) => [n, []]))
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const name of rotate(names, r)) raw[name].push(await measure(mws[name], kind, REQUESTS))
-    }
-    const perRound = (fn) => spread(raw.bare.map((_, r) => fn(r)))
-    const overhead = (name, r) => raw[name][r].wallNs - raw.bare[r].wallNs
-    out.cases[kind] = {
-      wallNs: Object.fromEntries(names.map((n) => [n, spread(raw[n].map((x) => x.wallNs))])),
-      cpuNs: Object.fromEntries(names.map((n) => [n, spread(raw[n].map((x) => x.cpuNs))])),
-      overheadNs: {
-        'express-session': perRound((r) => overhead('express-session', r)),
-        sessionware: perRound((r) => overhead('sessionware', r))
-      },
-      overheadRatio: perRound((r) => overhead('sessionware', r) / overhead('express-session', r)),
-      speedRatio: perRound((r) => raw['express-session'][r].wallNs / raw.sessionware[r].wallNs)
-    }
+  const out = { rounds: ROUNDS, requests: REQUESTS, frames: {} }
+  for (const frame of FRAMES) {
+    out.frames[frame] = {}
+    for (const kind of ['unchanged', 'modified', 'new']) out.frames[frame][kind] = await runCase(frame, kind)
   }
+  out.cases = out.frames.node // the shape of earlier results
   process.stdout.write(JSON.stringify(out) + '\n')
 }
 

@@ -2,10 +2,13 @@
 //
 //   npm run bench                      build, then everything (about 10 minutes on 2 cores)
 //   node bench/run.js --quick          one short round of each part
-//   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S]
+//   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S] [--out NAME]
 //
-// Writes bench/results/latest.json and bench/results/latest.md; the method is
-// described in METHOD below (and in latest.md).
+// A full run (no --quick, no --only) writes bench/results/latest.json and
+// latest.md, the figures the README quotes; a quick or partial run writes
+// bench/results/partial.json.tmp and partial.md.tmp instead (ignored by git),
+// unless --out NAME says where (bench/results/NAME.json and NAME.md). The method
+// is described in METHOD below (and in the .md).
 const { spawn } = require('child_process')
 const fs = require('fs')
 const os = require('os')
@@ -16,8 +19,11 @@ const {
 
 const args = parseArgs(process.argv.slice(2))
 const QUICK = !!args.quick
+// Rounds: --rounds N sets every part; by default HTTP, the noisiest, gets 5, the stores 3, the middleware 5.
 const ROUNDS = Number(args.rounds || (QUICK ? 1 : 3))
-const DURATION = Number(args.duration || (QUICK ? 2 : 5))
+const HTTP_ROUNDS = Number(args.rounds || (QUICK ? 1 : 5))
+const MIDDLEWARE_ROUNDS = Number(args.rounds || (QUICK ? 2 : 5))
+const DURATION = Number(args.duration || (QUICK ? 2 : 4))
 const WARMUP = QUICK ? 0.5 : 1
 const CONNECTIONS = 50
 const PARTS = args.only ? String(args.only).split(',') : ['http', 'middleware', 'stores']
@@ -34,14 +40,17 @@ routed before the session middleware and not counted, divided by the requests th
 server is started for every variant in every round; within a round the variants run one after another in an order
 rotated by one each round, so drift on the machine hits every variant alike. Session overhead = CPU µs/request of the
 variant minus that of bare Express in the same round. Ratios (sessionware / express-session, both with their
-MemoryStore, or FileStore / session-file-store) are computed per round; reported as median (min–max) over ${ROUNDS} rounds.
+MemoryStore, or FileStore / session-file-store) are computed per round; reported as median (min–max) over ${HTTP_ROUNDS} rounds.
 The load generator shares the machine's cores with the server, so req/s is a relative figure; CPU per request is the
 steadier one.
 Middleware: in one process, real http.IncomingMessage / ServerResponse pairs over a Duplex socket that discards output,
 run one after another to 'finish' (bench/middleware.js): existing session left unchanged, existing session modified,
 new session; both middlewares with a MemoryStore holding the same 1,000 sessions; overhead = time per request minus
-that of the same request without middleware, per round, order rotated per round.
-Stores (bench/stores.js): each store is filled with N sessions (timed as "insert"), then get / set (overwrite) / touch /
+that of the same request without middleware, per round, order rotated per round. Two frames: the middleware called
+directly with a handler that calls res.end(), and inside an Express 5 app with the HTTP server's route (res.send()),
+called as app(req, res). Socket writes per response are counted: a response written in several pieces costs a
+syscall and a packet each over a real socket, which only the HTTP benchmark pays.
+Stores (bench/stores.js): after a warm-up on a throwaway store, each store is filled with N sessions (timed as "insert"), then get / set (overwrite) / touch /
 get missing / destroy on random IDs of the N, 16 operations in flight, stores of a group in rotated order per round.
 Memory per session: a fresh process run with --expose-gc; heapUsed after gc() before and after setting N sessions whose
 IDs and records are made inside the window, divided by N (what the store retains, its copy of the ID included).
@@ -77,8 +86,36 @@ function runNode(script, argv, { nodeArgs = [], onLine } = {}) {
 
 const lastJson = (text) => JSON.parse(text.trim().split('\n').pop())
 
+// Other benchmark runs (bench/run.js, or their servers) on the machine at the same time spoil both runs' figures;
+// each part records the ones it saw, and the load average, so the report can say so.
+const contention = { otherRuns: new Set(), maxLoadAvg: 0 }
+function checkContention() {
+  contention.maxLoadAvg = Math.max(contention.maxLoadAvg, os.loadavg()[0])
+  let pids = []
+  try {
+    pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))
+  } catch {
+    return
+  }
+  const mine = new Set([String(process.pid)])
+  for (const pid of pids) {
+    let cmd
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
+      if (mine.has(pid) || !/bench\/(run|server|load|middleware|stores|file-store|redis-store|memory-sweep|profile)\.js/.test(cmd)) continue
+      const ppid = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]
+      if (ppid === String(process.pid)) continue // our own children
+    } catch {
+      continue
+    }
+    const m = cmd.match(/bench\/(\w[\w-]*)\.js(.*)/)
+    contention.otherRuns.add(m[1] === 'run' ? `bench/run.js${m[2]}`.trim() : `bench/${m[1]}.js`)
+  }
+}
+
 // One server + one load run. Resolves to load.js's JSON.
 async function httpRunOnce(variant, scenario) {
+  checkContention()
   let load
   const server = runNode('server.js', [variant, scenario], {
     onLine: (line, child) => {
@@ -107,14 +144,14 @@ async function httpRun(variant, scenario) {
 async function http() {
   const variants = HTTP_VARIANTS.filter(available)
   const raw = Object.fromEntries(SCENARIOS.map((s) => [s, Object.fromEntries(variants.map((v) => [v, []]))]))
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < HTTP_ROUNDS; r++) {
     for (const scenario of SCENARIOS) {
       for (const variant of rotate(variants, r + SCENARIOS.indexOf(scenario))) {
         const res = await httpRun(variant, scenario)
         raw[scenario][variant].push(res)
         const bad = res.errors + res.timeouts + res.non2xx
         console.error(
-          `  http round ${r + 1}/${ROUNDS} ${scenario} ${variant}: ${fmt(res.reqPerSec)} req/s, p99 ${res.p99Ms} ms, ` +
+          `  http round ${r + 1}/${HTTP_ROUNDS} ${scenario} ${variant}: ${fmt(res.reqPerSec)} req/s, p99 ${res.p99Ms} ms, ` +
             `${fmt(res.cpuUsPerRequest, 1)} µs CPU/req${bad ? `, ${bad} errors/non-2xx` : ''}`
         )
       }
@@ -125,6 +162,8 @@ async function http() {
     const byV = raw[scenario]
     const overhead = (v, r) => byV[v][r].cpuUsPerRequest - byV.bare[r].cpuUsPerRequest
     const perRound = (fn) => spread(byV.bare.map((_, r) => fn(r)))
+    const userPer = (v, r) => byV[v][r].serverUserUs / byV[v][r].serverRequests
+    const sysPer = (v, r) => byV[v][r].serverSystemUs / byV[v][r].serverRequests
     const variantsOut = {}
     for (const v of variants) {
       variantsOut[v] = {
@@ -132,6 +171,9 @@ async function http() {
         p99Ms: spread(byV[v].map((x) => x.p99Ms)),
         cpuUsPerRequest: spread(byV[v].map((x) => x.cpuUsPerRequest)),
         overheadUsPerRequest: v === 'bare' ? null : perRound((r) => overhead(v, r)),
+        systemUsPerRequest: spread(byV[v].map((x) => x.serverSystemUs / x.serverRequests)),
+        overheadUserUs: v === 'bare' ? null : perRound((r) => userPer(v, r) - userPer('bare', r)),
+        overheadSystemUs: v === 'bare' ? null : perRound((r) => sysPer(v, r) - sysPer('bare', r)),
         errors: byV[v].reduce((a, x) => a + x.errors + x.timeouts + x.non2xx, 0),
         rounds: byV[v]
       }
@@ -142,6 +184,7 @@ async function http() {
     for (const [ours, theirs] of pairs) {
       ratios[`${ours} / ${theirs}`] = {
         overhead: perRound((r) => overhead(ours, r) / overhead(theirs, r)),
+        overheadUser: perRound((r) => (userPer(ours, r) - userPer('bare', r)) / (userPer(theirs, r) - userPer('bare', r))),
         reqPerSec: perRound((r) => byV[ours][r].reqPerSec / byV[theirs][r].reqPerSec),
         p99: perRound((r) => byV[ours][r].p99Ms / byV[theirs][r].p99Ms)
       }
@@ -152,7 +195,7 @@ async function http() {
 }
 
 async function middleware() {
-  const argv = ['--rounds', QUICK ? 2 : Math.max(ROUNDS, 5), '--requests', QUICK ? 3000 : 20000]
+  const argv = ['--rounds', MIDDLEWARE_ROUNDS, '--requests', QUICK ? 2000 : 10000]
   return lastJson(await runNode('middleware.js', argv))
 }
 
@@ -185,23 +228,25 @@ function report(results) {
     for (const [scenario, s] of Object.entries(h.scenarios)) {
       const label = scenario === 'existing' ? 'existing sessions (pool of 1,000), read and increment' : 'new session on every request'
       add(
-        `HTTP, ${label}: median (min–max) over ${results.rounds} rounds`,
-        ['variant', 'req/s', 'p99 ms', 'server CPU µs/req', 'session overhead µs/req', 'errors'],
+        `HTTP, ${label}: median (min–max) over ${results.httpRounds || results.rounds} rounds`,
+        ['variant', 'req/s', 'p99 ms', 'server CPU µs/req', 'of which system', 'session overhead µs/req', 'overhead user, system', 'errors'],
         Object.entries(s.variants).map(([v, x]) => [
           v,
           `${fmt(x.reqPerSec.median)} (${fmt(x.reqPerSec.min)}–${fmt(x.reqPerSec.max)})`,
           `${fmt(x.p99Ms.median)} (${fmt(x.p99Ms.min)}–${fmt(x.p99Ms.max)})`,
           `${fmt(x.cpuUsPerRequest.median, 1)} (${fmt(x.cpuUsPerRequest.min, 1)}–${fmt(x.cpuUsPerRequest.max, 1)})`,
+          x.systemUsPerRequest ? fmt(x.systemUsPerRequest.median, 1) : 'n/a',
           x.overheadUsPerRequest
             ? `${fmt(x.overheadUsPerRequest.median, 1)} (${fmt(x.overheadUsPerRequest.min, 1)}–${fmt(x.overheadUsPerRequest.max, 1)})`
             : '—',
+          x.overheadUserUs ? `${fmt(x.overheadUserUs.median, 1)}, ${fmt(x.overheadSystemUs.median, 1)}` : '—',
           x.errors
-        ]).concat(h.notAvailable.map((v) => [v, 'not available', '', '', '', '']))
+        ]).concat(h.notAvailable.map((v) => [v, 'not available', '', '', '', '', '', '']))
       )
       add(
         `HTTP, ${label}: ratios within each round, median (min–max)`,
-        ['pair', 'session CPU overhead', 'req/s', 'p99'],
-        Object.entries(s.ratios).map(([pair, x]) => [pair, fmtRatio(x.overhead), fmtRatio(x.reqPerSec), fmtRatio(x.p99)])
+        ['pair', 'session CPU overhead', 'user CPU only', 'req/s', 'p99'],
+        Object.entries(s.ratios).map(([pair, x]) => [pair, fmtRatio(x.overhead), fmtRatio(x.overheadUser), fmtRatio(x.reqPerSec), fmtRatio(x.p99)])
       )
     }
     const t = h.scenarios.existing.ratios['sessionware + MemoryStore / express-session + MemoryStore']
@@ -213,20 +258,27 @@ function report(results) {
   }
   const m = results.middleware
   if (m) {
-    add(
-      `Middleware cost in process (ns/request, median over ${m.rounds} rounds × ${m.requests} requests)`,
-      ['case', 'no middleware', 'express-session', 'sessionware', 'overhead es', 'overhead sw', 'overhead sw/es', 'speed es/sw time'],
-      Object.entries(m.cases).map(([kind, c]) => [
-        kind,
-        fmt(c.wallNs.bare.median),
-        fmt(c.wallNs['express-session'].median),
-        fmt(c.wallNs.sessionware.median),
-        fmt(c.overheadNs['express-session'].median),
-        fmt(c.overheadNs.sessionware.median),
-        fmtRatio(c.overheadRatio),
-        fmtRatio(c.speedRatio)
-      ])
-    )
+    const frames = m.frames || { node: m.cases }
+    for (const [frame, cases] of Object.entries(frames)) {
+      const where = frame === 'express'
+        ? 'inside an Express 5 app, as the HTTP server runs it'
+        : 'middleware called directly, handler calls res.end()'
+      add(
+        `Middleware cost in process, ${where} (ns/request, median over ${m.rounds} rounds × ${m.requests} requests)`,
+        ['case', 'no middleware', 'express-session', 'sessionware', 'overhead es', 'overhead sw', 'overhead sw/es', 'speed es/sw time', 'socket writes/resp es, sw'],
+        Object.entries(cases).map(([kind, c]) => [
+          kind,
+          fmt(c.wallNs.bare.median),
+          fmt(c.wallNs['express-session'].median),
+          fmt(c.wallNs.sessionware.median),
+          fmt(c.overheadNs['express-session'].median),
+          fmt(c.overheadNs.sessionware.median),
+          fmtRatio(c.overheadRatio),
+          fmtRatio(c.speedRatio),
+          c.writesPerResponse ? `${fmt(c.writesPerResponse['express-session'])}, ${fmt(c.writesPerResponse.sessionware)}` : 'n/a'
+        ])
+      )
+    }
   }
   const st = results.stores
   if (st) {
@@ -291,6 +343,7 @@ async function main() {
     platform: `${os.platform()} ${os.release()}`,
     quick: QUICK,
     rounds: ROUNDS,
+    httpRounds: HTTP_ROUNDS,
     durationSeconds: DURATION,
     connections: CONNECTIONS,
     fileStore: FileStore ? 'available' : 'not available',
@@ -299,35 +352,51 @@ async function main() {
   for (const part of PARTS) {
     const t0 = Date.now()
     console.error(`== ${part}`)
+    checkContention()
     if (part === 'http') results.http = await http()
     else if (part === 'middleware') results.middleware = await middleware()
     else if (part === 'stores') results.stores = await stores()
     else throw new Error(`unknown part ${part}`)
     console.error(`   ${part} took ${((Date.now() - t0) / 1000).toFixed(0)} s`)
   }
+  checkContention()
   results.totalSeconds = (Date.now() - started) / 1000
+  results.contention = { maxLoadAvg1m: contention.maxLoadAvg, otherBenchmarkProcesses: [...contention.otherRuns] }
+  if (contention.otherRuns.size) {
+    results.warning = `other benchmark processes ran during this run (${[...contention.otherRuns].join('; ')}): its figures are unreliable`
+    console.error('WARNING: ' + results.warning)
+  }
 
   const sections = report(results)
   const header = `sessionware benchmarks — ${results.date}, node ${results.node}, ${results.cpu}, ${results.platform}` +
-    `${QUICK ? ' (quick)' : ''}, ${ROUNDS} round(s), ${results.totalSeconds.toFixed(0)} s`
-  console.log(header + '\n')
+    `${QUICK ? ' (quick)' : ''}, ${HTTP_ROUNDS} HTTP / ${MIDDLEWARE_ROUNDS} middleware / ${ROUNDS} store round(s), ${results.totalSeconds.toFixed(0)} s`
+  const warning = results.warning ? `**Warning:** ${results.warning}.` : ''
+  const loadNote = `Highest 1-minute load average seen during the run: ${contention.maxLoadAvg.toFixed(2)} on ${os.cpus().length} cores.`
+  console.log(header + '\n' + (warning ? warning + '\n' : '') + loadNote + '\n')
   for (const s of sections) console.log(s.title + '\n' + table(s.headers, s.rows) + '\n')
 
   fs.mkdirSync(RESULTS, { recursive: true })
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n')
+  const full = !QUICK && !args.only
+  const [jsonFile, mdFile] = args.out
+    ? [`${args.out}.json`, `${args.out}.md`]
+    : full ? ['latest.json', 'latest.md'] : ['partial.json.tmp', 'partial.md.tmp']
+  fs.writeFileSync(path.join(RESULTS, jsonFile), JSON.stringify(results, null, 2) + '\n')
   const md = [
     `# ${header}`,
+    '',
+    ...(warning ? [warning, ''] : []),
+    loadNote,
     '',
     ...sections.flatMap((s) => [`## ${s.title}`, '', mdTable(s.headers, s.rows), '']),
     '## Method',
     '',
     METHOD.replace(/\n(?!\n)/g, ' '),
     '',
-    'Reproduce: `npm run bench` (or `node bench/run.js --quick`, `--only http|middleware|stores`, `--rounds N`, `--duration S`).',
+    'Reproduce: `npm run bench` (or `node bench/run.js --quick`, `--only http|middleware|stores`, `--rounds N`, `--duration S`, `--out NAME`).',
     ''
   ].join('\n')
-  fs.writeFileSync(path.join(RESULTS, 'latest.md'), md)
-  console.error(`wrote ${path.relative(process.cwd(), path.join(RESULTS, 'latest.md'))} and latest.json`)
+  fs.writeFileSync(path.join(RESULTS, mdFile), md)
+  console.error(`wrote ${path.relative(process.cwd(), path.join(RESULTS, mdFile))} and ${jsonFile}`)
 }
 
 main().catch((err) => {

@@ -2,8 +2,9 @@
 //   node bench/stores.js [--rounds 3] [--sizes 1000,10000,100000] [--file-sizes 1000,10000] [--ops 10000] [--file-ops 1000]
 //   node --expose-gc bench/stores.js --memory "<store>" --size N      (heap bytes per session, one JSON line)
 //
-// Per size, every store of a group is filled with N sessions (the fill is
-// timed as "insert"), then each round runs get / set (overwrite) / touch /
+// Each store class first warms up on a throwaway store (500 sessions, every
+// operation once). Per size, every store of a group is filled with N sessions
+// (the fill is timed as "insert"), then each round runs get / set (overwrite) / touch /
 // get missing / destroy on random IDs of the N, 16 operations in flight, for
 // every store of the group in a rotated order. Destroyed sessions are put back
 // (untimed) before the next operation. Prints one JSON line.
@@ -49,7 +50,26 @@ const OPS = {
   }
 }
 
+// Before the first timed group, every store class runs a small fill and each operation once on a throwaway
+// store, so that the first size measured is not also the one that pays for the JIT warming up.
+const warmed = new Set()
+async function warmUp(storeNames) {
+  for (const name of storeNames.filter((n) => !warmed.has(n))) {
+    const made = STORES[name]()
+    try {
+      const ids = Array.from({ length: 500 }, (_, i) => 'warm-up-' + poolId(i))
+      await fill(made.store, ids)
+      for (const op of Object.keys(OPS)) await OPS[op](made.store, ids, sample(ids.length, 500, op.length))
+    } finally {
+      made.store.close?.()
+      removeDir(made.dir)
+    }
+    warmed.add(name)
+  }
+}
+
 async function group(storeNames, size, rounds, opsPerRound) {
+  await warmUp(storeNames)
   const ids = Array.from({ length: size }, (_, i) => poolId(i))
   const made = Object.fromEntries(storeNames.map((n) => [n, STORES[n]()]))
   const raw = { insert: {} }
