@@ -2,7 +2,7 @@
 //
 //   npm run bench                      build, then everything (about 10 minutes on 2 cores)
 //   node bench/run.js --quick          one short round of each part
-//   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S] [--out NAME]
+//   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S] [--slots K] [--out NAME]
 //
 // A full run (no --quick, no --only) writes bench/results/latest.json and
 // latest.md, the figures the README quotes; a quick or partial run writes
@@ -23,7 +23,8 @@ const QUICK = !!args.quick
 const ROUNDS = Number(args.rounds || (QUICK ? 1 : 3))
 const HTTP_ROUNDS = Number(args.rounds || (QUICK ? 1 : 5))
 const MIDDLEWARE_ROUNDS = Number(args.rounds || (QUICK ? 2 : 5))
-const DURATION = Number(args.duration || (QUICK ? 2 : 4))
+const DURATION = Number(args.duration || (QUICK ? 2 : 4)) // measured seconds per variant per round
+const SLOTS = Number(args.slots || (QUICK ? 2 : 4)) // cut into this many interleaved slots
 const WARMUP = QUICK ? 0.5 : 1
 const CONNECTIONS = 50
 const PARTS = args.only ? String(args.only).split(',') : ['http', 'middleware', 'stores']
@@ -32,17 +33,18 @@ const RESULTS = path.join(__dirname, 'results')
 const METHOD = `\
 HTTP: each variant is an Express 5 app in its own child process (bench/server.js) on 127.0.0.1, whose route reads and
 increments req.session.count; autocannon ${require('autocannon/package.json').version} runs in another child process (bench/load.js) with
-${CONNECTIONS} connections, ${WARMUP} s of warm-up and then ${DURATION} s measured. "existing": the server pre-creates 1,000 sessions
-in its store and every request carries the next cookie of that pool (saveUninitialized: false, resave: false);
-"new": no request carries a cookie, so every request starts and saves a new session (saveUninitialized: true).
-Server CPU is process.cpuUsage() (user + system) over the measured window, read and reset through GET /__cpu, which is
-routed before the session middleware and not counted, divided by the requests the server served in that window. A fresh
-server is started for every variant in every round; within a round the variants run one after another in an order
-rotated by one each round, so drift on the machine hits every variant alike. Session overhead = CPU µs/request of the
-variant minus that of bare Express in the same round. Ratios (sessionware / express-session, both with their
-MemoryStore, or FileStore / session-file-store) are computed per round; reported as median (min–max) over ${HTTP_ROUNDS} rounds.
-The load generator shares the machine's cores with the server, so req/s is a relative figure; CPU per request is the
-steadier one.
+${CONNECTIONS} connections. "existing": the server pre-creates 1,000 sessions in its store and every request carries the
+next cookie of that pool (saveUninitialized: false, resave: false); "new": no request carries a cookie, so every request
+starts and saves a new session (saveUninitialized: true). In each round, for each scenario, fresh servers of all the
+variants are started together; the load process warms each up for ${WARMUP} s, then drives them in turn in ${SLOTS} slots of
+${DURATION / SLOTS} s each (${DURATION} s measured per variant per round), the order rotated by one every slot and every round, so
+that drift on the machine slower than a few seconds hits every variant alike. Server CPU is process.cpuUsage() (user +
+system), reset through GET /__cpu just before the server's slot and read just after (that route comes before the
+session middleware and is not counted), summed over its slots and divided by the requests it served in them. Session
+overhead = CPU µs/request of the variant minus that of bare Express in the same round. Ratios (sessionware /
+express-session, both with their MemoryStore, or FileStore / session-file-store) are computed per round; reported as
+median (min–max) over ${HTTP_ROUNDS} rounds; p99 is the median of a variant's slots. The load generator shares the machine's two
+cores with the server, so req/s is a relative figure; CPU per request is the steadier one.
 Middleware: in one process, real http.IncomingMessage / ServerResponse pairs over a Duplex socket that discards output,
 run one after another to 'finish' (bench/middleware.js): existing session left unchanged, existing session modified,
 new session; both middlewares with a MemoryStore holding the same 1,000 sessions; overhead = time per request minus
@@ -113,31 +115,51 @@ function checkContention() {
   }
 }
 
-// One server + one load run. Resolves to load.js's JSON.
-async function httpRunOnce(variant, scenario) {
-  checkContention()
-  let load
-  const server = runNode('server.js', [variant, scenario], {
-    onLine: (line, child) => {
-      const { port } = JSON.parse(line)
-      load = runNode('load.js', [
-        '--port', port, '--scenario', scenario, '--duration', DURATION, '--warmup', WARMUP, '--connections', CONNECTIONS
-      ]).finally(() => child.kill('SIGTERM'))
-      load.catch(() => {}) // awaited below
-    }
+// Starts one server; resolves to { port, child, exited } once it listens.
+function startServer(variant, scenario) {
+  return new Promise((resolve, reject) => {
+    let listening = false
+    let child
+    const exited = runNode('server.js', [variant, scenario], {
+      onLine: (line, c) => {
+        child = c
+        listening = true
+        resolve({ port: JSON.parse(line).port, child, exited })
+      }
+    })
+    exited.then(
+      () => listening || reject(new Error(`server.js ${variant} ${scenario} exited before listening`)),
+      reject
+    )
   })
-  await server
-  if (!load) throw new Error(`server.js ${variant} ${scenario} exited before listening`)
-  return lastJson(await load)
 }
 
-// A run that fails (a server that dies, a load process that cannot connect) is tried once more, and said.
-async function httpRun(variant, scenario) {
+// One round of one scenario: every variant's server up at once (idle but for its own slots), one load.js
+// process driving them in turn, slot by slot (see bench/load.js). Resolves to { variant: result }.
+async function httpRoundOnce(variants, scenario, rotation) {
+  checkContention()
+  const servers = {}
   try {
-    return await httpRunOnce(variant, scenario)
+    for (const v of variants) servers[v] = await startServer(v, scenario)
+    const targets = Object.fromEntries(variants.map((v) => [v, servers[v].port]))
+    const out = await runNode('load.js', [
+      '--targets', JSON.stringify(targets), '--scenario', scenario, '--slots', SLOTS, '--slot', DURATION / SLOTS,
+      '--warmup', WARMUP, '--connections', CONNECTIONS, '--rotate', rotation
+    ])
+    return lastJson(out).targets
+  } finally {
+    for (const s of Object.values(servers)) s.child.kill('SIGTERM')
+    await Promise.allSettled(Object.values(servers).map((s) => s.exited))
+  }
+}
+
+// A round that fails (a server that dies, a load process that cannot connect) is tried once more, and said.
+async function httpRound(variants, scenario, rotation) {
+  try {
+    return await httpRoundOnce(variants, scenario, rotation)
   } catch (err) {
-    console.error(`  ${variant} ${scenario} failed (${err.message}); running it again`)
-    return httpRunOnce(variant, scenario)
+    console.error(`  ${scenario} round failed (${err.message}); running it again`)
+    return httpRoundOnce(variants, scenario, rotation)
   }
 }
 
@@ -146,8 +168,9 @@ async function http() {
   const raw = Object.fromEntries(SCENARIOS.map((s) => [s, Object.fromEntries(variants.map((v) => [v, []]))]))
   for (let r = 0; r < HTTP_ROUNDS; r++) {
     for (const scenario of SCENARIOS) {
-      for (const variant of rotate(variants, r + SCENARIOS.indexOf(scenario))) {
-        const res = await httpRun(variant, scenario)
+      const results = await httpRound(variants, scenario, r + SCENARIOS.indexOf(scenario))
+      for (const variant of variants) {
+        const res = results[variant]
         raw[scenario][variant].push(res)
         const bad = res.errors + res.timeouts + res.non2xx
         console.error(
@@ -345,6 +368,7 @@ async function main() {
     rounds: ROUNDS,
     httpRounds: HTTP_ROUNDS,
     durationSeconds: DURATION,
+    slots: SLOTS,
     connections: CONNECTIONS,
     fileStore: FileStore ? 'available' : 'not available',
     method: METHOD
@@ -392,7 +416,7 @@ async function main() {
     '',
     METHOD.replace(/\n(?!\n)/g, ' '),
     '',
-    'Reproduce: `npm run bench` (or `node bench/run.js --quick`, `--only http|middleware|stores`, `--rounds N`, `--duration S`, `--out NAME`).',
+    'Reproduce: `npm run bench` (or `node bench/run.js --quick`, `--only http|middleware|stores`, `--rounds N`, `--duration S`, `--slots K`, `--out NAME`).',
     ''
   ].join('\n')
   fs.writeFileSync(path.join(RESULTS, mdFile), md)
