@@ -3,6 +3,7 @@
 //   npm run bench                      build, then everything (about 10 minutes on 2 cores)
 //   node bench/run.js --quick          one short round of each part
 //   node bench/run.js --only http|middleware|stores [--rounds N] [--duration S] [--slots K] [--out NAME]
+//   node bench/run.js --only http --memory [--scenarios existing|new]   bare and the two MemoryStore variants only
 //
 // A full run (no --quick, no --only) writes bench/results/latest.json and
 // latest.md, the figures the README quotes; a quick or partial run writes
@@ -58,8 +59,9 @@ Memory per session: a fresh process run with --expose-gc; heapUsed after gc() be
 IDs and records are made inside the window, divided by N (what the store retains, its copy of the ID included).
 File stores write to their own temp directory under ${os.tmpdir()}, removed afterwards.`
 
-const HTTP_VARIANTS = Object.keys(VARIANTS)
-const SCENARIOS = ['existing', 'new']
+// --memory: bare and the MemoryStore pair only, for quick iterations on the target scenario.
+const HTTP_VARIANTS = Object.keys(VARIANTS).filter((v) => !args.memory || v === 'bare' || v.endsWith('MemoryStore'))
+const SCENARIOS = args.scenarios ? String(args.scenarios).split(',') : ['existing', 'new']
 
 function runNode(script, argv, { nodeArgs = [], onLine } = {}) {
   return new Promise((resolve, reject) => {
@@ -400,7 +402,7 @@ async function main() {
   for (const s of sections) console.log(s.title + '\n' + table(s.headers, s.rows) + '\n')
 
   fs.mkdirSync(RESULTS, { recursive: true })
-  const full = !QUICK && !args.only
+  const full = !QUICK && !args.only && !args.memory && !args.scenarios
   const [jsonFile, mdFile] = args.out
     ? [`${args.out}.json`, `${args.out}.md`]
     : full ? ['latest.json', 'latest.md'] : ['partial.json.tmp', 'partial.md.tmp']

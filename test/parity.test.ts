@@ -20,6 +20,8 @@ interface Scenario {
   options?: Record<string, unknown>
   steps: Step[]
   trustProxy?: unknown
+  /** Mount on-headers style writeHead wrappers before and after the session middleware. */
+  wrapped?: boolean
 }
 
 const scenarios: Scenario[] = [
@@ -49,6 +51,8 @@ const scenarios: Scenario[] = [
   { name: "secure and sameSite 'auto'", trustProxy: true, options: { cookie: { secure: 'auto', sameSite: 'auto' } }, steps: [{ path: '/count' }, { path: '/count', headers: { 'x-forwarded-proto': 'https' }, cookie: '' }] },
   { name: 'cookie as a function of req', options: { cookie: (req: any) => ({ maxAge: req.url.includes('count') ? 1000 : 2000 }) }, steps: [{ path: '/count' }, { path: '/count' }] },
   { name: 'secret rotation: old cookies verify, new ones use the first secret', options: { secret: ['new secret', 'keyboard cat'] }, steps: [{ path: '/read', cookie: `connect.sid=${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}` }, { path: '/count' }] },
+  { name: 'writeHead wrapped before and after the session: the wrappers run in the same order', wrapped: true, steps: [{ path: '/count' }, { path: '/count' }, { path: '/write-head' }] },
+  { name: 'wrapped, rolling cookie', wrapped: true, options: { rolling: true, cookie: { maxAge: 60_000 } }, steps: [{ path: '/count' }, { path: '/noop' }] },
   { name: 'name option', options: { name: 'my.sid' }, steps: [{ path: '/count' }, { path: '/count' }] }
 ]
 
@@ -77,7 +81,7 @@ async function play(impl: Implementation, express: any, scenario: Scenario) {
     saveUninitialized: true,
     ...scenario.options
   })
-  const app = scenarioApp(express, middleware)
+  const app = scenarioApp(express, scenario.wrapped ? [wrapWriteHead('before'), middleware, wrapWriteHead('after')] : middleware)
   if (scenario.trustProxy !== undefined) app.set('trust proxy', scenario.trustProxy)
   const served = await serve(app)
   try {
@@ -85,11 +89,28 @@ async function play(impl: Implementation, express: any, scenario: Scenario) {
     const transcript = []
     for (const step of scenario.steps) {
       const reply = await client.get(step.path, { headers: step.headers, cookie: step.cookie })
-      transcript.push({ path: step.path, status: reply.status, body: reply.body, setCookie: reply.setCookie.map(normalizeCookie) })
+      const seen = scenario.wrapped ? ['before', 'after'].map((label) => reply.headers.get(`x-${label}-saw`)) : undefined
+      transcript.push({ path: step.path, status: reply.status, body: reply.body, setCookie: reply.setCookie.map(normalizeCookie), seen })
     }
     return { transcript, records: normalizeRecords(store.sessions) }
   } finally {
     await served.close()
+  }
+}
+
+/**
+ * What a writeHead wrapper (as on-headers, compression or response-time
+ * install them) sees when it runs: the Set-Cookie lines already there.
+ * Wrappers run in reverse order of installation, the session's among them.
+ */
+function wrapWriteHead(label: string) {
+  return (_req: any, res: any, next: any) => {
+    const writeHead = res.writeHead
+    res.writeHead = function (this: any, ...args: any[]) {
+      this.setHeader(`x-${label}-saw`, String(this.getHeader('set-cookie') ?? 'nothing').replace(/Expires=[^;]+/, 'Expires=<date>'))
+      return writeHead.apply(this, args)
+    }
+    next()
   }
 }
 

@@ -34,7 +34,7 @@ type Next = (err?: any) => void
  * wrapped `toResponse`, which bunway awaits.
  */
 export function handleBunway(engine: SessionEngine, req: any, res: any, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, bunwayAccess, next, (state) => hookToResponse(state, res))
+  return startThenNext(engine, req, res, bunwayAccess, next, hookToResponse)
 }
 
 function hookToResponse(state: RequestState, res: any): void {

@@ -1,4 +1,4 @@
-import { IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'http'
+import { IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'http'
 import { decorateRequest } from '../request'
 import { decorateNodeRequest } from './node-request'
 import type { RequestAccess, RequestState, SessionEngine } from '../engine'
@@ -23,6 +23,8 @@ export const nodeAccess: RequestAccess = {
 }
 
 type Next = (err?: any) => void
+type WriteHead = ServerResponse['writeHead']
+type End = ServerResponse['end']
 
 /**
  * The Node adapter: loads the session, then adds the cookie when the headers
@@ -30,33 +32,62 @@ type Next = (err?: any) => void
  * reaches `next(err)`, so the app's error handler answers instead.
  */
 export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, nodeAccess, next, (state) => {
-    hooks.set(res, new ResponseHook(state, next, res.writeHead, res.end))
-    res.writeHead = writeHeadWithSession as any
-    res.end = endWithSession as any
-  })
+  return startThenNext(engine, req, res, nodeAccess, next, hookResponse)
 }
 
-// Kept aside rather than on `res`: each property added to an Express
-// response costs microseconds (see node-request.ts).
+/**
+ * How the response is held: `writeHead` and `end` of `ServerResponse.prototype`
+ * are wrapped once, and each response's hook is kept aside in a WeakMap.
+ * Express gives every response its own hidden class, so a property added to
+ * one (`res.end = …`) copies that class and slows every later property access
+ * in Node's own writeHead (measured: several µs per request). When something
+ * wrapped this response's `writeHead` or `end` before the session middleware
+ * ran, the hook wraps them on the response itself instead, as express-session
+ * does, so that the wrappers still run in the order they were installed.
+ */
 const hooks = new WeakMap<ServerResponse, ResponseHook>()
+let prototypeWriteHead: WriteHead | undefined
+let prototypeEnd: End | undefined
 
-// One object per request holds what the patched writeHead/end need; the
-// functions themselves are shared, so a request allocates no closures.
+function hookResponse(state: RequestState, res: ServerResponse, next: Next): void {
+  if (prototypeWriteHead === undefined) wrapPrototype()
+  const writeHead = res.writeHead
+  const end = res.end
+  if (writeHead === sessionWriteHead && end === sessionEnd) {
+    hooks.set(res, new ResponseHook(state, next, prototypeWriteHead!, prototypeEnd!))
+    return
+  }
+  hooks.set(res, new ResponseHook(state, next, writeHead, end))
+  res.writeHead = ownWriteHead as WriteHead
+  res.end = ownEnd as End
+}
+
+function wrapPrototype(): void {
+  const proto = ServerResponse.prototype
+  prototypeWriteHead = proto.writeHead
+  prototypeEnd = proto.end
+  proto.writeHead = sessionWriteHead as WriteHead
+  proto.end = sessionEnd as End
+}
+
+// One object per response holds what the wrapped writeHead/end need; the
+// wrappers themselves are shared, so a request allocates no closures.
 class ResponseHook {
-  addedCookie: string | undefined
+  /** The cookie decided at `end`, added when the headers go out, where the session's wrapper runs. */
+  pendingCookie: string | undefined
   reported = false
+  headersHandled = false
+  ended = false
 
   constructor(
     readonly state: RequestState,
     readonly next: Next,
-    readonly writeHead: ServerResponse['writeHead'],
-    readonly end: ServerResponse['end']
+    readonly writeHead: WriteHead,
+    readonly end: End
   ) {}
 
   addCookie(res: ServerResponse, line: string | undefined): void {
     if (!line) return
-    this.addedCookie = line
     const previous = res.getHeader('Set-Cookie')
     res.setHeader('Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
   }
@@ -70,21 +101,52 @@ class ResponseHook {
   // Before the headers went out, the error handler answers in place of the
   // response; after, the response is finished and the error still reported.
   fail(res: ServerResponse, err: unknown, chunk: any, encoding: any, callback: any): ServerResponse {
-    if (res.headersSent) {
-      this.end.call(res, chunk, encoding, callback)
-    } else if (this.addedCookie !== undefined) {
-      const lines = ([] as any[]).concat(res.getHeader('Set-Cookie') || []).filter((line) => line !== this.addedCookie)
-      if (lines.length) res.setHeader('Set-Cookie', lines)
-      else res.removeHeader('Set-Cookie')
-    }
+    if (res.headersSent) this.end.call(res, chunk, encoding, callback)
+    // The error handler's response carries no session cookie.
+    this.pendingCookie = undefined
+    this.headersHandled = true
     this.report(err)
     return res
   }
 }
 
-function writeHeadWithSession(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
+// The prototype's wrappers run for every response in the process, with or
+// without a session: the first check must stay cheap. A hook that already ran
+// passes through, so a chain of own wrappers that ends in the prototype's
+// does not act twice.
+
+function sessionWriteHead(this: ServerResponse): ServerResponse {
+  const hook = hooks.get(this)
+  if (hook === undefined || hook.headersHandled) return (prototypeWriteHead as Function).apply(this, arguments)
+  return writeHeadWithSession(this, hook, arguments)
+}
+
+function sessionEnd(this: ServerResponse): ServerResponse {
+  const hook = hooks.get(this)
+  if (hook === undefined || hook.ended) return (prototypeEnd as Function).apply(this, arguments)
+  return endWithSession(this, hook, arguments)
+}
+
+// Own wrappers, for a response whose writeHead/end were wrapped before ours.
+function ownWriteHead(this: ServerResponse): ServerResponse {
   const hook = hooks.get(this)!
-  this.writeHead = hook.writeHead as any
+  if (this.writeHead === ownWriteHead) this.writeHead = hook.writeHead
+  if (hook.headersHandled) return (hook.writeHead as Function).apply(this, arguments)
+  return writeHeadWithSession(this, hook, arguments)
+}
+
+function ownEnd(this: ServerResponse): ServerResponse {
+  const hook = hooks.get(this)!
+  if (this.end === ownEnd) this.end = hook.end
+  if (hook.ended) return (hook.end as Function).apply(this, arguments)
+  return endWithSession(this, hook, arguments)
+}
+
+function writeHeadWithSession(res: ServerResponse, hook: ResponseHook, args: IArguments): ServerResponse {
+  hook.headersHandled = true
+  const statusCode = args[0]
+  let reason = args[1]
+  let headers = args[2]
   // Headers passed to writeHead() win over setHeader(); apply them first so
   // the session cookie is added to them, not replaced by them (as on-headers does).
   if (typeof reason !== 'string') {
@@ -92,30 +154,35 @@ function writeHeadWithSession(this: ServerResponse, statusCode: number, reason?:
     reason = undefined
   }
   try {
-    if (headers) applyHeaders(this, headers)
-    hook.addCookie(this, hook.state.headerCookie())
+    if (headers) applyHeaders(res, headers)
+    const pending = hook.pendingCookie
+    hook.addCookie(res, pending === undefined ? hook.state.headerCookie() : pending)
   } catch (err) {
     hook.report(err)
   }
-  return reason === undefined ? hook.writeHead.call(this, statusCode) : hook.writeHead.call(this, statusCode, reason)
+  return reason === undefined ? hook.writeHead.call(res, statusCode) : hook.writeHead.call(res, statusCode, reason)
 }
 
-function endWithSession(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
-  const hook = hooks.get(this)!
-  this.end = hook.end as any
+function endWithSession(res: ServerResponse, hook: ResponseHook, args: IArguments): ServerResponse {
+  hook.ended = true
+  const chunk = args[0]
+  const encoding = args[1]
+  const callback = args[2]
   let commit
   try {
     commit = hook.state.commit()
-    if (!this.headersSent) hook.addCookie(this, commit.cookie)
+    // The headers go out through writeHead, even from end(): the cookie is
+    // added there, so writeHead wrappers see it as they would with express-session.
+    if (!res.headersSent) hook.pendingCookie = commit.cookie
   } catch (err) {
-    return hook.fail(this, err, chunk, encoding, callback)
+    return hook.fail(res, err, chunk, encoding, callback)
   }
-  if (!commit.work) return hook.end.call(this, chunk, encoding, callback)
+  if (!commit.work) return hook.end.call(res, chunk, encoding, callback)
   commit.work.then(
-    () => hook.end.call(this, chunk, encoding, callback),
-    (err) => hook.fail(this, err, chunk, encoding, callback)
+    () => hook.end.call(res, chunk, encoding, callback),
+    (err) => hook.fail(res, err, chunk, encoding, callback)
   )
-  return this
+  return res
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[]): void {

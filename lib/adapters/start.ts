@@ -4,17 +4,18 @@ type Next = (err?: any) => void
 
 /**
  * The `(req, res, next)` side shared by the Node and bunway adapters: start
- * the session, let `hook` wrap the response, then call `next()`; any error
- * goes to `next(err)`. When the store has to be asked, the returned promise
- * settles after `next()` was called (bunway waits for it; Express ignores it)
- * and never rejects.
+ * the session, let `hook(state, res, next)` wrap the response, then call
+ * `next()`; any error goes to `next(err)`. When the store has to be asked,
+ * the returned promise settles after `next()` was called (bunway waits for
+ * it; Express ignores it) and never rejects.
  */
-export function startThenNext(
+export function startThenNext<Res>(
   engine: SessionEngine,
   req: any,
+  res: Res,
   access: RequestAccess,
   next: Next,
-  hook: (state: RequestState) => void
+  hook: (state: RequestState, res: Res, next: Next) => void
 ): void | Promise<void> {
   let started: RequestState | Promise<RequestState> | undefined
   try {
@@ -25,10 +26,10 @@ export function startThenNext(
   if (!started) return next()
   if (started instanceof Promise) {
     return started.then((state) => {
-      hook(state)
+      hook(state, res, next)
       next()
     }).catch(next)
   }
-  hook(started)
+  hook(started, res, next)
   next()
 }
