@@ -146,3 +146,56 @@ export function setCookieLine(name: string, value: string, cookie: Cookie): stri
   }
   return line
 }
+
+/**
+ * The value of cookie `name` in a `Cookie` header, still URI-encoded, read as
+ * express-session's parser (cookie 0.7) reads it: the first pair with that
+ * name wins, spaces and tabs around names and values are ignored, and one
+ * pair of double quotes around a value is removed. `undefined` when absent.
+ * Only that one value is sliced out; the other cookies cost a scan.
+ */
+export function readCookie(header: string, name: string): string | undefined {
+  const length = header.length
+  let index = 0
+  while (index < length) {
+    const eq = header.indexOf('=', index)
+    if (eq === -1) return undefined
+    let end = header.indexOf(';', index)
+    if (end === -1) {
+      end = length
+    } else if (eq > end) {
+      // A pair without '=': go on from the last ';' before the next '='.
+      index = header.lastIndexOf(';', eq - 1) + 1
+      continue
+    }
+    const keyStart = skipBlanks(header, index, eq)
+    const keyEnd = trimBlanks(header, eq, keyStart)
+    if (keyEnd - keyStart === name.length && header.startsWith(name, keyStart)) {
+      let valueStart = skipBlanks(header, eq + 1, end)
+      let valueEnd = trimBlanks(header, end, valueStart)
+      if (header.charCodeAt(valueStart) === 0x22 /* " */ && header.charCodeAt(valueEnd - 1) === 0x22) {
+        valueStart++
+        valueEnd--
+      }
+      return header.slice(valueStart, valueEnd)
+    }
+    index = end + 1
+  }
+  return undefined
+}
+
+function skipBlanks(text: string, index: number, max: number): number {
+  for (; index < max; index++) {
+    const code = text.charCodeAt(index)
+    if (code !== 0x20 && code !== 0x09) return index
+  }
+  return max
+}
+
+function trimBlanks(text: string, index: number, min: number): number {
+  for (; index > min; index--) {
+    const code = text.charCodeAt(index - 1)
+    if (code !== 0x20 && code !== 0x09) return index
+  }
+  return min
+}

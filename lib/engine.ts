@@ -1,11 +1,10 @@
-import { parse as parseCookies } from 'cookie'
-import { Cookie, setCookieLine, stringifyWithoutCookie } from './cookie'
+import { Cookie, readCookie, setCookieLine, stringifyWithoutCookie } from './cookie'
 import type { ResolvedOptions } from './options'
 import { serializeError } from './record'
 import { Session, type SessionHost } from './session'
 import { Signer } from './signature'
 import { cookieFromRecord } from './store'
-import { bridgeStore, type BridgedStore } from './store-bridge'
+import { bridgeStore, type BridgedStore, type StoredJson } from './store-bridge'
 import type { CookieOptions, SessionRecord } from './types'
 
 /**
@@ -64,7 +63,7 @@ export class SessionEngine {
   start(req: any, access: RequestAccess): RequestState | Promise<RequestState> | undefined {
     if (req.session || !this.ready) return undefined
     const cookieOptions = this.cookieOptions(req)
-    if (!pathname(access.originalUrl(req)).startsWith(cookieOptions.path || '/')) return undefined
+    if (!onCookiePath(access.originalUrl(req), cookieOptions.path)) return undefined
 
     const signer = this.signerFor(req)
     access.decorate(req, this.options.store)
@@ -76,7 +75,7 @@ export class SessionEngine {
       return state
     }
     const sync = this.store.sync
-    if (sync) return state.load(sync.get(cookieId))
+    if (sync) return state.loadStored(sync.read(cookieId))
     return this.store.get(cookieId).then((record) => state.load(record))
   }
 
@@ -127,12 +126,13 @@ export class SessionEngine {
     const header = access.header(req, 'cookie')
     let id: string | undefined
     if (header) {
-      const raw = parseCookies(header)[name]
-      if (raw) id = signer.unsign(raw)
+      // Decoded only when its signature was not verified before (see Signer).
+      const encoded = readCookie(header, name)
+      if (encoded) id = signer.unsign(encoded)
     }
     // Fallbacks kept from express-session for apps that run cookie-parser first.
     if (!id && req.signedCookies && typeof req.signedCookies[name] === 'string') id = req.signedCookies[name]
-    if (!id && req.cookies && typeof req.cookies[name] === 'string') id = signer.unsign(req.cookies[name])
+    if (!id && req.cookies && typeof req.cookies[name] === 'string') id = signer.unsignDecoded(req.cookies[name])
     return id || undefined
   }
 }
@@ -145,7 +145,7 @@ export class RequestState implements SessionHost {
   cookieId: string | undefined
   private originalId: string | undefined
   private originalJson: string | undefined
-  private originalCookie: string | undefined
+  private originalCookie: CookieShape | undefined
   private savedJson: string | undefined
   private touched = false
   private cookieDecided = false
@@ -162,17 +162,36 @@ export class RequestState implements SessionHost {
     const session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
-    this.originalCookie = cookieShape(session.cookie)
+    this.originalCookie = new CookieShape(session.cookie)
+  }
+
+  /** Use a record the store kept as JSON (the synchronous path). */
+  loadStored(stored: StoredJson | undefined): this {
+    if (stored === undefined) return this.load(null)
+    let record: SessionRecord
+    try {
+      record = JSON.parse(stored.json)
+    } catch {
+      return this.load(null)
+    }
+    // The JSON after the cookie is the data's JSON as it was stored, and
+    // JSON.stringify gives it back unchanged for a record it wrote: no need
+    // to serialize the session again to know it is unmodified.
+    const cookieEnd = stored.cookieEnd
+    return this.load(record, cookieEnd < 0 ? undefined : stored.json.slice(cookieEnd))
   }
 
   /** Use the stored record, or start afresh when there is none or it is unusable. */
-  load(record: SessionRecord | null): this {
-    if (!record || !this.inflate(record)) this.generate()
+  load(record: SessionRecord | null, storedRest?: string): this {
+    if (!record || !this.inflate(record, storedRest)) this.generate()
     return this
   }
 
-  /** Load a stored record; false when it is unusable, and the request should start afresh. */
-  inflate(record: SessionRecord): boolean {
+  /**
+   * Load a stored record; false when it is unusable, and the request should
+   * start afresh. `storedRest` is what followed the cookie in the stored JSON.
+   */
+  inflate(record: SessionRecord, storedRest?: string): boolean {
     let session: Session
     try {
       session = this.install(record)
@@ -181,8 +200,11 @@ export class RequestState implements SessionHost {
       return false
     }
     this.originalId = this.req.sessionID
-    this.originalJson = stringifyWithoutCookie(session)
-    this.originalCookie = cookieShape(session.cookie)
+    this.originalJson =
+      storedRest !== undefined && copiedAsIs(record, session)
+        ? storedRest.length === 1 ? '{}' : '{' + storedRest.slice(1)
+        : stringifyWithoutCookie(session)
+    this.originalCookie = new CookieShape(session.cookie)
     if (!this.engine.options.resave) this.savedJson = this.originalJson
     return true
   }
@@ -196,7 +218,7 @@ export class RequestState implements SessionHost {
     this.cookieDecided = true
     const session = this.req.session as Session | undefined
     if (!session || typeof this.req.sessionID !== 'string') return undefined
-    const changed = this.isModified(session, stringifyWithoutCookie(session)) || this.originalCookie !== cookieShape(session.cookie)
+    const changed = this.isModified(session, stringifyWithoutCookie(session)) || !this.originalCookie!.matches(session.cookie)
     return this.cookieFor(session, changed)
   }
 
@@ -224,7 +246,7 @@ export class RequestState implements SessionHost {
     }
     const modified = this.isModified(session, json)
     // The app changed the cookie itself ("remember me"): send it and store it.
-    const cookieChanged = this.originalCookie !== cookieShape(session.cookie)
+    const cookieChanged = !this.originalCookie!.matches(session.cookie)
     const result: Commit = {}
     if (!this.cookieDecided) {
       this.cookieDecided = true
@@ -243,7 +265,7 @@ export class RequestState implements SessionHost {
     const record = session as unknown as SessionRecord
     if (saveWanted) {
       this.savedJson = json
-      if (store.sync) store.sync.set(session.id, record)
+      if (store.sync) store.sync.write(session.id, record, json)
       else result.work = store.set(session.id, record)
     } else if (this.cookieId === id && store.canTouch) {
       if (store.sync) store.sync.touch(id, record)
@@ -323,9 +345,58 @@ export class RequestState implements SessionHost {
   }
 }
 
+/**
+ * Whether the session holds every member of the record, as it was: true
+ * unless a member was set aside (`flash`) or skipped because it collides
+ * with a Session method or accessor (a stored `save`, `__proto__`).
+ */
+function copiedAsIs(record: SessionRecord, session: Session): boolean {
+  for (const key in record) {
+    if (key === 'flash' || !Object.prototype.hasOwnProperty.call(session, key)) return false
+  }
+  return true
+}
+
 /** The cookie's attributes other than its running expiry, to tell when the app changed them. */
-function cookieShape(cookie: Cookie): string {
-  return `${cookie.originalMaxAge}|${cookie.path}|${cookie.domain}|${cookie.secure}|${cookie.httpOnly}|${cookie.sameSite}|${cookie.priority}|${cookie.partitioned}`
+class CookieShape {
+  private readonly originalMaxAge: unknown
+  private readonly path: unknown
+  private readonly domain: unknown
+  private readonly secure: unknown
+  private readonly httpOnly: unknown
+  private readonly sameSite: unknown
+  private readonly priority: unknown
+  private readonly partitioned: unknown
+
+  constructor(cookie: Cookie) {
+    this.originalMaxAge = cookie.originalMaxAge
+    this.path = cookie.path
+    this.domain = cookie.domain
+    this.secure = cookie.secure
+    this.httpOnly = cookie.httpOnly
+    this.sameSite = cookie.sameSite
+    this.priority = cookie.priority
+    this.partitioned = cookie.partitioned
+  }
+
+  matches(cookie: Cookie): boolean {
+    return (
+      Object.is(this.originalMaxAge, cookie.originalMaxAge) &&
+      this.path === cookie.path &&
+      this.domain === cookie.domain &&
+      this.secure === cookie.secure &&
+      this.httpOnly === cookie.httpOnly &&
+      this.sameSite === cookie.sameSite &&
+      this.priority === cookie.priority &&
+      this.partitioned === cookie.partitioned
+    )
+  }
+}
+
+/** Whether the cookie is sent for this request URL. */
+function onCookiePath(url: string, cookiePath: string | undefined): boolean {
+  if ((!cookiePath || cookiePath === '/') && url.charCodeAt(0) === 0x2f /* / */) return true
+  return pathname(url).startsWith(cookiePath || '/')
 }
 
 /** The path part of a request URL (express-session uses parseurl.original). */

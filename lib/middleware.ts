@@ -1,3 +1,4 @@
+import { ServerResponse } from 'http'
 import { handleBunway, isBunwayResponse } from './adapters/bunway'
 import { handleNode } from './adapters/node'
 import { SessionEngine } from './engine'
@@ -14,7 +15,7 @@ export type SessionMiddleware = (req: any, res: any, next: (err?: any) => void) 
 export function session(options?: SessionOptions): SessionMiddleware {
   const engine = new SessionEngine(resolveOptions(options))
   return function session(req, res, next) {
-    if (isBunwayResponse(res)) return handleBunway(engine, req, res, next)
-    return handleNode(engine, req, res, next)
+    if (res instanceof ServerResponse || !isBunwayResponse(res)) return handleNode(engine, req, res, next)
+    return handleBunway(engine, req, res, next)
   }
 }

@@ -25,20 +25,42 @@ export class Signer {
     return value
   }
 
-  /** The session ID inside a raw cookie value, or `undefined` when it is unsigned or tampered with. */
-  unsign(raw: string): string | undefined {
-    if (raw.charCodeAt(0) !== 0x73 /* s */ || raw.charCodeAt(1) !== 0x3a /* : */) return undefined
-    const known = this.verified.get(raw)
+  /**
+   * The session ID inside a cookie value as it came in the header (still
+   * URI-encoded), or `undefined` when it is unsigned or tampered with.
+   */
+  unsign(encoded: string): string | undefined {
+    const known = this.verified.get(encoded)
     if (known !== undefined) return known
+    const id = this.verify(decodeValue(encoded))
+    if (id !== undefined) remember(this.verified, encoded, id)
+    return id
+  }
+
+  /** The same for a value already decoded (cookie-parser's `req.cookies`). */
+  unsignDecoded(raw: string): string | undefined {
+    // Without a `%`, decoding changes nothing and the remembered values apply.
+    return raw.indexOf('%') === -1 ? this.unsign(raw) : this.verify(raw)
+  }
+
+  private verify(raw: string): string | undefined {
+    if (raw.charCodeAt(0) !== 0x73 /* s */ || raw.charCodeAt(1) !== 0x3a /* : */) return undefined
     const value = raw.slice(2)
     for (const secret of this.secrets) {
       const id = signature.unsign(value, secret)
-      if (id !== false) {
-        remember(this.verified, raw, id)
-        return id
-      }
+      if (id !== false) return id
     }
     return undefined
+  }
+}
+
+/** The `cookie` package's decoding of a value: URI-decoded when it can be, else as is. */
+export function decodeValue(value: string): string {
+  if (value.indexOf('%') === -1) return value
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return value
   }
 }
 

@@ -14,10 +14,26 @@ export const PROMISE_API = Symbol.for('sessionware.promiseApi')
 export const SYNC_API = Symbol.for('sessionware.syncApi')
 
 export interface SyncStore {
-  get(sid: string): SessionRecord | null
-  set(sid: string, record: SessionRecord): void
+  /** The stored record as JSON, or `undefined` when there is none. */
+  read(sid: string): StoredJson | undefined
+  /**
+   * Store `record`, given `data`: its JSON without the cookie, as
+   * `stringifyWithoutCookie` wrote it (the middleware already has it).
+   */
+  write(sid: string, record: SessionRecord, data: string): void
   touch(sid: string, record: SessionRecord): void
   destroy(sid: string): void
+}
+
+/**
+ * A record's JSON with its cookie first, `{"cookie":{…},…}`: what follows the
+ * cookie's JSON is the rest of the record, so a session loaded from it knows
+ * its unchanged data's JSON without serializing it again.
+ */
+export interface StoredJson {
+  readonly json: string
+  /** Where the cookie's JSON ends in `json`, or -1 for a record without a cookie. */
+  readonly cookieEnd: number
 }
 
 /** One promise-based view of any store, whatever its convention. */

@@ -2,7 +2,7 @@ import { settle, type Callback } from '../lib/callback'
 import { Cookie, stringifyWithoutCookie } from '../lib/cookie'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import { PROMISE_API, SYNC_API, type SyncStore } from '../lib/store-bridge'
+import { PROMISE_API, SYNC_API, type StoredJson, type SyncStore } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
 
 export interface MemoryStoreOptions {
@@ -14,10 +14,9 @@ export interface MemoryStoreOptions {
   sweepInterval?: number | false
 }
 
-interface Entry {
+interface Entry extends StoredJson {
   /** The record's JSON, its cookie first: `{"cookie":{…},…}`. */
   json: string
-  /** Where the cookie's JSON ends in `json`, or -1 for a record without a cookie. */
   cookieEnd: number
   expires: number
 }
@@ -94,8 +93,11 @@ export class MemoryStore extends Store {
     const own = MemoryStore.prototype
     if (this.get !== own.get || this.set !== own.set || this.touch !== own.touch || this.destroy !== own.destroy) return undefined
     return {
-      get: (sid) => this.read(sid),
-      set: (sid, record) => this.write(sid, record, this.ttl),
+      read: (sid) => {
+        checkSid(sid)
+        return this.live(sid)
+      },
+      write: (sid, record, data) => this.writeData(sid, record, data),
       touch: (sid, record) => this.refresh(sid, record),
       destroy: (sid) => {
         checkSid(sid)
@@ -188,8 +190,10 @@ export class MemoryStore extends Store {
       entry.cookieEnd = COOKIE_KEY.length + cookie.length
     }
     entry.expires = expiryOf(session, this.ttl)
-    this.sessions.delete(sid)
-    this.sessions.set(sid, entry)
+    if (this.max !== Infinity) {
+      this.sessions.delete(sid)
+      this.sessions.set(sid, entry)
+    }
   }
 
   private read(sid: string): SessionRecord | null {
@@ -201,21 +205,47 @@ export class MemoryStore extends Store {
   private write(sid: string, record: SessionRecord, maxAge: number | undefined): void {
     checkSid(sid)
     if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
-    let entry: Entry
+    let json: string
+    let cookieEnd = -1
     try {
       const cookie = record.cookie ? JSON.stringify(record.cookie) : undefined
-      let json: string
       if (cookie === undefined) json = JSON.stringify(record)
       // Sessions and express-session records have their cookie first: one stringify does it.
       else if (cookieFirst(record)) json = JSON.stringify(record)
       else json = COOKIE_KEY + cookie + tailOf(stringifyRest(record))
-      entry = { json, cookieEnd: cookie === undefined ? -1 : COOKIE_KEY.length + cookie.length, expires: expiryOf(record, maxAge) }
+      if (cookie !== undefined) cookieEnd = COOKIE_KEY.length + cookie.length
     } catch (err) {
       throw serializeError(sid, err)
     }
-    const existed = this.sessions.delete(sid)
-    if (!existed && this.sessions.size >= this.max) this.evictOne()
-    this.sessions.set(sid, entry)
+    this.put(sid, json, cookieEnd, expiryOf(record, maxAge))
+  }
+
+  /** The middleware's save: the data's JSON is given, only the cookie is serialized here. */
+  private writeData(sid: string, record: SessionRecord, data: string): void {
+    checkSid(sid)
+    if (!record.cookie) return this.write(sid, record, this.ttl)
+    const cookie = JSON.stringify(record.cookie)
+    this.put(sid, COOKIE_KEY + cookie + tailOf(data), COOKIE_KEY.length + cookie.length, expiryOf(record, this.ttl))
+  }
+
+  private put(sid: string, json: string, cookieEnd: number, expires: number): void {
+    const sessions = this.sessions
+    if (this.max === Infinity) {
+      // Unbounded, the order of the Map does not matter: update in place.
+      const entry = sessions.get(sid)
+      if (entry) {
+        entry.json = json
+        entry.cookieEnd = cookieEnd
+        entry.expires = expires
+      } else {
+        sessions.set(sid, { json, cookieEnd, expires })
+      }
+      return
+    }
+    // Bounded, the Map is kept in order of writing, oldest first, for eviction.
+    const existed = sessions.delete(sid)
+    if (!existed && sessions.size >= this.max) this.evictOne()
+    sessions.set(sid, { json, cookieEnd, expires })
   }
 
   private evictOne(): void {

@@ -1,6 +1,6 @@
 import * as cookie1 from 'cookie'
 import { describe, expect, it } from 'vitest'
-import { Cookie } from '../lib/cookie'
+import { Cookie, readCookie } from '../lib/cookie'
 
 // express-session serializes with cookie 0.7; ours must give the same bytes.
 const cookie07 = require('express-session/node_modules/cookie')
@@ -68,5 +68,41 @@ describe('Cookie.serialize', () => {
 
   it('rejects an invalid name', () => {
     expect(() => new Cookie().serialize('bad name', 'v')).toThrow('argument name is invalid')
+  })
+})
+
+describe('readCookie', () => {
+  // Every header made of these pieces, up to three of them: well-formed pairs,
+  // duplicates, blanks, quotes, pairs without '=', empty names and values.
+  const pieces = [
+    'connect.sid=s%3Aabc.sig', 'connect.sid=second', ' connect.sid = "s%3Aquoted.sig" ', 'connect.sid="', 'connect.sid=""',
+    'connect.sid=', '\tconnect.sid\t=\tx\t', 'connect.sidx=no', 'xconnect.sid=no', 'other=1', 'novalue', '=', '==', ' ',
+    'a=b=c', 'connect.sid=a;', '"connect.sid"=q'
+  ]
+
+  it('reads the value express-session\'s parser (cookie 0.7) reads, over every combination of up to three pairs', () => {
+    const noDecode = { decode: (value: string) => value }
+    let checked = 0
+    const check = (header: string) => {
+      const expected = cookie07.parse(header, noDecode)['connect.sid']
+      expect([header, readCookie(header, 'connect.sid')]).toEqual([header, expected])
+      checked++
+    }
+    for (const a of pieces) {
+      check(a)
+      for (const b of pieces) {
+        for (const separator of [';', '; ', ' ;']) {
+          check(a + separator + b)
+          for (const c of pieces) check(a + separator + b + ';' + c)
+        }
+      }
+    }
+    expect(checked).toBe(pieces.length * (1 + pieces.length * 3 * (1 + pieces.length)))
+  })
+
+  it('is undefined for an empty or short header', () => {
+    expect(readCookie('', 'connect.sid')).toBeUndefined()
+    expect(readCookie('a', 'a')).toBeUndefined()
+    expect(readCookie('a=', 'a')).toBe('')
   })
 })

@@ -1,5 +1,8 @@
+import express from 'express'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import session from '../lib/index'
 import { MemoryStore } from '../stores/memory'
+import { Client, serve } from './helpers/http'
 import { storeContract } from './helpers/store-contract'
 
 storeContract('MemoryStore', {
@@ -69,5 +72,53 @@ describe('MemoryStore beyond the contract', () => {
   it('rejects a non-string session id through the promise, never by throwing', async () => {
     const store = new MemoryStore({ sweepInterval: false })
     await expect(store.get(42 as any)).rejects.toThrow('session id must be a string')
+  })
+})
+
+describe('MemoryStore under the middleware', () => {
+  // The middleware takes an unmodified session's JSON from the store instead
+  // of serializing it again: these check that "unmodified" still means it.
+  async function app(store: MemoryStore) {
+    const app = express()
+    app.use(session({ secret: 'test', store, resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }))
+    app.get('/set', (req: any, res) => {
+      Object.assign(req.session, { count: 1, 2: 'two', nested: { é: 'x\u2028"\\', zero: -0, big: 1e21 }, list: [1, 'a', null] })
+      res.send('set')
+    })
+    // Reads the session, and meanwhile a script rewrites it in the store.
+    app.get('/read-while-a-script-writes', async (req: any, res) => {
+      const stored = await store.get(req.sessionID)
+      await store.set(req.sessionID, { ...stored!, count: 100 })
+      res.send(String(req.session.count))
+    })
+    app.get('/read', (req: any, res) => res.send(String(req.session.count)))
+    const served = await serve(app)
+    return { served, client: new Client(served.url) }
+  }
+
+  it('does not rewrite a session the request did not modify', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const { served, client } = await app(store)
+    try {
+      await client.get('/set')
+      expect((await client.get('/read-while-a-script-writes')).body).toBe('1')
+      expect((await client.get('/read')).body).toBe('100')
+    } finally {
+      await served.close()
+    }
+  })
+
+  it('does not rewrite a stored session whose members the Session sets aside', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const { served, client } = await app(store)
+    try {
+      await client.get('/set')
+      const [sid, stored] = Object.entries(await store.all())[0]
+      await store.set(sid, { ...stored, save: 'a member named like a method' } as any)
+      expect((await client.get('/read')).body).toBe('1')
+      expect(((await store.get(sid)) as any).save).toBe('a member named like a method')
+    } finally {
+      await served.close()
+    }
   })
 })

@@ -53,6 +53,7 @@ const scenarios: Scenario[] = [
   { name: 'secret rotation: old cookies verify, new ones use the first secret', options: { secret: ['new secret', 'keyboard cat'] }, steps: [{ path: '/read', cookie: `connect.sid=${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}` }, { path: '/count' }] },
   { name: 'writeHead wrapped before and after the session: the wrappers run in the same order', wrapped: true, steps: [{ path: '/count' }, { path: '/count' }, { path: '/write-head' }] },
   { name: 'wrapped, rolling cookie', wrapped: true, options: { rolling: true, cookie: { maxAge: 60_000 } }, steps: [{ path: '/count' }, { path: '/noop' }] },
+  { name: 'a quoted cookie value is read, as cookie 0.7 reads it', steps: [{ path: '/count' }, { path: '/count', cookie: `other=1; connect.sid="${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}"` }] },
   { name: 'name option', options: { name: 'my.sid' }, steps: [{ path: '/count' }, { path: '/count' }] }
 ]
 

@@ -29,13 +29,29 @@ const plainPrototype = IncomingMessage.prototype
 export function decorateNodeRequest(req: any, store: unknown): void {
   if (!installed) install()
   const own = fieldsOf(req)
-  if (own) own.sessionStore = store
-  else if (Object.getPrototypeOf(req) === plainPrototype) req[SLOT] = { sessionID: undefined, sessionStore: store }
-  else fields.set(req, { sessionID: undefined, sessionStore: store })
+  if (own) {
+    own.sessionStore = store
+    return
+  }
+  const made: Fields = { sessionID: undefined, sessionStore: store }
+  if (Object.getPrototypeOf(req) === plainPrototype) req[SLOT] = made
+  else fields.set(req, made)
+  lastRequest = req
+  lastFields = made
 }
 
+// The request being served is asked for its fields several times in a row.
+let lastRequest: object | undefined
+let lastFields: Fields | undefined
+
 function fieldsOf(req: any): Fields | undefined {
-  return req[SLOT] || fields.get(req)
+  if (req === lastRequest) return lastFields
+  const found: Fields | undefined = req[SLOT] || fields.get(req)
+  if (found) {
+    lastRequest = req
+    lastFields = found
+  }
+  return found
 }
 
 function install(): void {
