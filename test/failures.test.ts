@@ -1,9 +1,11 @@
 import express from 'express'
 import { EventEmitter } from 'events'
+import net from 'net'
 import { afterEach, describe, expect, it } from 'vitest'
 import session, { MemoryStore } from '../lib/index'
 import { Client, request, serve, type Served } from './helpers/http'
 import { FaultyStore, promiseStore } from './helpers/stores'
+import { heldResponses } from '../lib/adapters/node'
 
 let served: Served | undefined
 afterEach(async () => {
@@ -179,5 +181,33 @@ describe('secrets and options', () => {
   it('never changes the options object it is given', () => {
     const options = Object.freeze({ secret: 's', cookie: Object.freeze({ maxAge: 1000 }) })
     expect(() => session(options as any)).not.toThrow()
+  })
+})
+
+describe('responses that never end', () => {
+  it('are let go once their client has gone, and the requests after them are not held either', async () => {
+    const app = express()
+    app.use(session({ secret: 'test', resave: false, saveUninitialized: true }))
+    app.get('/hang', () => {})
+    app.get('/ok', (_req: any, res: any) => res.send('ok'))
+    const server = await serve(app)
+    try {
+      const { port } = new URL(server.url)
+      // Three clients that give up on a response that never comes, one of them
+      // with a pipelined request still waiting behind it.
+      for (let i = 0; i < 3; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1')
+        await new Promise((resolve) => socket.once('connect', resolve))
+        socket.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n' + (i === 0 ? 'GET /ok HTTP/1.1\r\nHost: x\r\n\r\n' : ''))
+        await new Promise((resolve) => setTimeout(resolve, 20))
+        socket.destroy()
+      }
+      expect(heldResponses()).toBeGreaterThanOrEqual(3)
+      const client = new Client(server.url)
+      for (let i = 0; i < 520; i++) await client.get('/ok')
+      expect(heldResponses()).toBe(0)
+    } finally {
+      await server.close()
+    }
   })
 })
