@@ -56,9 +56,19 @@ const STORES = {
   }
 }
 
+// The least any session middleware does on Express: give each request a
+// req.session (a plain object here, no cookie, no store). Its cost above bare
+// Express bounds what any session middleware can reach.
+const assignOnly = () =>
+  function assignSession(req, res, next) {
+    req.session = {}
+    next()
+  }
+
 // HTTP / middleware variants: which middleware factory with which store.
 const VARIANTS = {
   bare: { middleware: null, store: null },
+  'floor: req.session assigned only': { middleware: assignOnly, store: null },
   'express-session + MemoryStore': { middleware: expressSession, store: 'express-session MemoryStore' },
   'sessionware + MemoryStore': { middleware: sessionware, store: 'sessionware MemoryStore' },
   'sessionware + FileStore': { middleware: sessionware, store: 'sessionware FileStore' },

@@ -44,7 +44,10 @@ system), reset through GET /__cpu just before the server's slot and read just af
 session middleware and is not counted), summed over its slots and divided by the requests it served in them. Session
 overhead = CPU µs/request of the variant minus that of bare Express in the same round. Ratios (sessionware /
 express-session, both with their MemoryStore, or FileStore / session-file-store) are computed per round; reported as
-median (min–max) over ${HTTP_ROUNDS} rounds; p99 is the median of a variant's slots. The load generator shares the machine's two
+median (min–max) over ${HTTP_ROUNDS} rounds; p99 is the median of a variant's slots. The "floor" variant is a middleware that only
+assigns req.session = {} (no cookie, no store): its overhead is what Express charges any session middleware (one more
+layer, one property added to a request), so its req/s against express-session's is the most any session middleware
+could reach in this app. The load generator shares the machine's two
 cores with the server, so req/s is a relative figure; CPU per request is the steadier one.
 Middleware: in one process, real http.IncomingMessage / ServerResponse pairs over a Duplex socket that discards output,
 run one after another to 'finish' (bench/middleware.js): existing session left unchanged, existing session modified,
@@ -60,7 +63,7 @@ IDs and records are made inside the window, divided by N (what the store retains
 File stores write to their own temp directory under ${os.tmpdir()}, removed afterwards.`
 
 // --memory: bare and the MemoryStore pair only, for quick iterations on the target scenario.
-const HTTP_VARIANTS = Object.keys(VARIANTS).filter((v) => !args.memory || v === 'bare' || v.endsWith('MemoryStore'))
+const HTTP_VARIANTS = Object.keys(VARIANTS).filter((v) => !args.memory || VARIANTS[v].store === null || v.endsWith('MemoryStore'))
 const SCENARIOS = args.scenarios ? String(args.scenarios).split(',') : ['existing', 'new']
 
 function runNode(script, argv, { nodeArgs = [], onLine } = {}) {
@@ -204,6 +207,7 @@ async function http() {
       }
     }
     const pairs = [['sessionware + MemoryStore', 'express-session + MemoryStore']]
+    if (variants.includes('floor: req.session assigned only')) pairs.push(['floor: req.session assigned only', 'express-session + MemoryStore'])
     if (variants.includes('sessionware + FileStore')) pairs.push(['sessionware + FileStore', 'express-session + session-file-store'])
     const ratios = {}
     for (const [ours, theirs] of pairs) {
