@@ -172,7 +172,7 @@ export class MemoryStore extends Store {
 
   private live(sid: string): Entry | undefined {
     const entry = this.sessions.get(sid)
-    if (entry && entry.expires <= Date.now()) {
+    if (entry && entry.expires !== Infinity && entry.expires <= Date.now()) {
       this.sessions.delete(sid)
       return undefined
     }

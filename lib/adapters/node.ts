@@ -145,38 +145,35 @@ class ResponseHook {
 // passes through, so a chain of own wrappers that ends in the prototype's
 // does not act twice.
 
-function sessionWriteHead(this: ServerResponse): ServerResponse {
+function sessionWriteHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
   const hook = hooks.get(this)
   if (hook === undefined || hook.headersHandled) return (prototypeWriteHead as Function).apply(this, arguments)
-  return writeHeadWithSession(this, hook, arguments)
+  return writeHeadWithSession(this, hook, statusCode, reason, headers)
 }
 
-function sessionEnd(this: ServerResponse): ServerResponse {
+function sessionEnd(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
   const hook = hooks.get(this)
   if (hook === undefined || hook.ended) return (prototypeEnd as Function).apply(this, arguments)
-  return endWithSession(this, hook, arguments)
+  return endWithSession(this, hook, chunk, encoding, callback)
 }
 
 // Own wrappers, for a response whose writeHead/end were wrapped before ours.
-function ownWriteHead(this: ServerResponse): ServerResponse {
+function ownWriteHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
   const hook: ResponseHook = (this as any)[OWN_HOOK]
   if (this.writeHead === ownWriteHead) this.writeHead = hook.writeHead
   if (hook.headersHandled) return (hook.writeHead as Function).apply(this, arguments)
-  return writeHeadWithSession(this, hook, arguments)
+  return writeHeadWithSession(this, hook, statusCode, reason, headers)
 }
 
-function ownEnd(this: ServerResponse): ServerResponse {
+function ownEnd(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
   const hook: ResponseHook = (this as any)[OWN_HOOK]
   if (this.end === ownEnd) this.end = hook.end
   if (hook.ended) return (hook.end as Function).apply(this, arguments)
-  return endWithSession(this, hook, arguments)
+  return endWithSession(this, hook, chunk, encoding, callback)
 }
 
-function writeHeadWithSession(res: ServerResponse, hook: ResponseHook, args: IArguments): ServerResponse {
+function writeHeadWithSession(res: ServerResponse, hook: ResponseHook, statusCode: number, reason: any, headers: any): ServerResponse {
   hook.headersHandled = true
-  const statusCode = args[0]
-  let reason = args[1]
-  let headers = args[2]
   // Headers passed to writeHead() win over setHeader(); apply them first so
   // the session cookie is added to them, not replaced by them (as on-headers does).
   if (typeof reason !== 'string') {
@@ -193,11 +190,8 @@ function writeHeadWithSession(res: ServerResponse, hook: ResponseHook, args: IAr
   return reason === undefined ? hook.writeHead.call(res, statusCode) : hook.writeHead.call(res, statusCode, reason)
 }
 
-function endWithSession(res: ServerResponse, hook: ResponseHook, args: IArguments): ServerResponse {
+function endWithSession(res: ServerResponse, hook: ResponseHook, chunk: any, encoding: any, callback: any): ServerResponse {
   hook.ended = true
-  const chunk = args[0]
-  const encoding = args[1]
-  const callback = args[2]
   let commit
   try {
     commit = hook.state.commit()
