@@ -147,6 +147,8 @@ export class RequestState implements SessionHost {
   private originalJson: string | undefined
   private originalCookie: CookieShape | undefined
   private savedJson: string | undefined
+  /** The Session this request last installed, whose cookie an assigned plain object keeps. */
+  private session: Session | undefined
   private touched = false
   private cookieDecided = false
 
@@ -159,7 +161,7 @@ export class RequestState implements SessionHost {
   ) {}
 
   generate(): void {
-    const session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
+    const session = (this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this))
     this.originalId = this.req.sessionID
     this.originalJson = stringifyWithoutCookie(session)
     this.originalCookie = new CookieShape(session.cookie)
@@ -216,7 +218,7 @@ export class RequestState implements SessionHost {
   headerCookie(): string | undefined {
     if (this.cookieDecided) return undefined
     this.cookieDecided = true
-    const session = this.req.session as Session | undefined
+    const session = this.currentSession()
     if (!session || typeof this.req.sessionID !== 'string') return undefined
     const changed = this.isModified(session, stringifyWithoutCookie(session)) || !this.originalCookie!.matches(session.cookie)
     return this.cookieFor(session, changed)
@@ -229,7 +231,7 @@ export class RequestState implements SessionHost {
    */
   commit(): Commit {
     const req = this.req
-    const session = req.session as Session | undefined | null
+    const session = this.currentSession()
     const id = req.sessionID
     if (session == null) {
       this.cookieDecided = true
@@ -299,7 +301,7 @@ export class RequestState implements SessionHost {
 
   regenerate(): Promise<void> {
     const finish = () => {
-      this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
+      this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     }
     return this.destroyStored(this.req.sessionID).then(finish, (err) => {
       finish()
@@ -321,7 +323,24 @@ export class RequestState implements SessionHost {
   private install(record: SessionRecord): Session {
     record.cookie = cookieFromRecord(record.cookie, this.cookieOptions) as any
     const session = new Session(this.req, record, this)
-    this.req.session = session
+    this.req.session = this.session = session
+    return session
+  }
+
+  /**
+   * `req.session` as a Session. A plain object the app assigned (bun-router's
+   * `req.session = {}` to clear it) becomes the session's data, with the same
+   * ID and cookie; anything else but null is an error.
+   */
+  private currentSession(): Session | undefined | null {
+    const value = this.req.session
+    if (value == null || value instanceof Session) return value
+    if (typeof value !== 'object') {
+      throw new TypeError(`req.session must be a session, a plain object or null, not ${typeof value}`)
+    }
+    const { cookie, ...data } = value
+    const session = new Session(this.req, { cookie: cookie instanceof Cookie ? cookie : this.session?.cookie ?? new Cookie(this.cookieOptions), ...data }, this)
+    this.req.session = this.session = session
     return session
   }
 

@@ -89,3 +89,20 @@ describe('a stored record that is odd is repaired or replaced, never a 500', () 
     expect(reply.setCookie).toHaveLength(expected === 1 ? 1 : 0)
   })
 })
+
+describe('req.session assigned something that is not a session', () => {
+  it('a string reaches the error handler with a clear error, and nothing is stored', async () => {
+    const store = new MemoryStore()
+    const app = express()
+    app.use(session({ secret: 'secret', resave: false, saveUninitialized: true, store }))
+    app.get('/', (req: any, res) => {
+      req.session = 'logged out'
+      res.send('ok')
+    })
+    app.use((err: any, _req: any, res: any, _next: any) => res.status(500).send(err.message))
+    served = await serve(app)
+    const reply = await request(served.url)
+    expect([reply.status, reply.body, reply.setCookie]).toEqual([500, 'req.session must be a session, a plain object or null, not string', []])
+    expect(await store.length()).toBe(0)
+  })
+})

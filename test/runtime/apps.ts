@@ -80,6 +80,14 @@ function mountRoutes(app: any) {
     await req.session.destroy()
     res.send('bye')
   })
+  app.get('/clear', async (req: any, res: any) => {
+    req.session = {}
+    res.send('cleared')
+  })
+  app.get('/replace', async (req: any, res: any) => {
+    req.session = { user: 'replaced' }
+    res.send('replaced')
+  })
   app.get('/reload', async (req: any, res: any) => {
     req.session.count = 999
     await req.session.reload()
@@ -217,6 +225,12 @@ async function webRoutes(req: any): Promise<Response> {
     case '/logout':
       await req.destroySession()
       return text('bye')
+    case '/clear':
+      req.session = {}
+      return text('cleared')
+    case '/replace':
+      req.session = { user: 'replaced' }
+      return text('replaced')
     case '/reload':
       req.session.count = 999
       await req.session.reload()

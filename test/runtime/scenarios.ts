@@ -72,6 +72,22 @@ export const scenarios: Scenario[] = [
     }
   },
   {
+    name: "a plain object assigned to req.session (bun-router's `req.session = {}`) becomes the data, same ID and cookie",
+    instance: 'plain',
+    async run({ url, store }) {
+      const jar = new Jar(url)
+      await jar.fetch('/login')
+      const sid = jar.sid()
+      equal(json(await jar.fetch('/read')), { count: null, user: 'ada' }, 'logged in')
+      const cleared = await jar.fetch('/clear')
+      equal([cleared.status, cleared.body, cleared.setCookie], [200, 'cleared', []], 'cleared, the cookie kept')
+      equal(json(await jar.fetch('/read')), { count: null, user: null }, 'the data is gone')
+      equal(await jar.fetch('/replace').then((r) => r.body), 'replaced', 'replaced')
+      equal(json(await jar.fetch('/read')), { count: null, user: 'replaced' }, 'the new data')
+      equal([jar.sid(), await store.length()], [sid, 1], 'the same session')
+    }
+  },
+  {
     name: 'login regenerates the ID; flash (req.flash and req.session.flash) survives the redirect',
     instance: 'plain',
     async run({ url }) {
