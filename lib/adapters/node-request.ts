@@ -28,13 +28,16 @@ const plainPrototype = IncomingMessage.prototype
 
 export function decorateNodeRequest(req: any, store: unknown): void {
   if (!installed) install()
-  const own = fieldsOf(req)
+  const plain = Object.getPrototypeOf(req) === plainPrototype
+  // Looking up a missing symbol walks the whole prototype chain Express gave
+  // the request: only plain requests are asked for their slot.
+  const own: Fields | undefined = plain ? req[SLOT] || fields.get(req) : fields.get(req)
   if (own) {
     own.sessionStore = store
     return
   }
   const made: Fields = { sessionID: undefined, sessionStore: store }
-  if (Object.getPrototypeOf(req) === plainPrototype) req[SLOT] = made
+  if (plain) req[SLOT] = made
   else fields.set(req, made)
   lastRequest = req
   lastFields = made
@@ -46,7 +49,7 @@ let lastFields: Fields | undefined
 
 function fieldsOf(req: any): Fields | undefined {
   if (req === lastRequest) return lastFields
-  const found: Fields | undefined = req[SLOT] || fields.get(req)
+  const found: Fields | undefined = fields.get(req) || req[SLOT]
   if (found) {
     lastRequest = req
     lastFields = found
