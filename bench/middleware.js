@@ -37,6 +37,11 @@ const discard = () =>
     write(chunk, encoding, cb) {
       socketWrites++
       cb()
+    },
+    // A net.Socket takes corked chunks in one writev, one syscall.
+    writev(chunks, cb) {
+      socketWrites++
+      cb()
     }
   })
 
