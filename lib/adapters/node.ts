@@ -7,8 +7,7 @@ import { startThenNext } from './start'
 /** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
 export const nodeAccess: RequestAccess = {
   header(req: IncomingMessage, name: string) {
-    // A named load for the header read on every request is cheaper than a keyed one.
-    const value = name === 'cookie' ? req.headers.cookie : req.headers[name]
+    const value = req.headers[name]
     return Array.isArray(value) ? value.join(', ') : value
   },
   encrypted(req: any) {
