@@ -20,9 +20,21 @@ export interface RequestAccess {
   originalUrl(req: any): string
   /**
    * Give `req` the fields and helpers the middleware provides: `sessionStore`,
-   * `sessionID`, `flash`, `regenerateSession`, `destroySession`.
+   * `sessionID`, `flash`, `regenerateSession`, `destroySession`. Returns
+   * where `req.sessionID` is kept, for the engine to read and write it
+   * without going through the request.
    */
-  decorate(req: any, store: unknown): void
+  decorate(req: any, store: unknown): RequestFields
+}
+
+/**
+ * Where a request's `sessionID` lives: the request itself, or (on Node)
+ * the record its `sessionID` accessor reads. Looking a property up on an
+ * Express request costs a slow lookup each time (every request has its own
+ * hidden class), so the engine keeps this at hand.
+ */
+export interface RequestFields {
+  sessionID: string | undefined
 }
 
 /** What the adapter must do when the response is about to go out. */
@@ -66,9 +78,9 @@ export class SessionEngine {
     if (!onCookiePath(access.originalUrl(req), cookieOptions.path)) return undefined
 
     const signer = this.signerFor(req)
-    access.decorate(req, this.options.store)
-    const state = new RequestState(this, req, access, signer, cookieOptions)
-    const cookieId = (req.sessionID = this.readCookie(req, access, signer))
+    const fields = access.decorate(req, this.options.store)
+    const state = new RequestState(this, req, fields, access, signer, cookieOptions)
+    const cookieId = (fields.sessionID = this.readCookie(req, access, signer))
     state.cookieId = cookieId
     if (!cookieId) {
       state.generate()
@@ -80,8 +92,10 @@ export class SessionEngine {
   }
 
   /** Give `req` a brand-new session with a new ID. */
-  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess, host?: SessionHost): Session {
-    req.sessionID = this.options.genid(req)
+  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess, host?: RequestState): Session {
+    const id = this.options.genid(req)
+    if (host) host.fields.sessionID = id
+    else req.sessionID = id
     const session = new Session(req, undefined, host)
     session.cookie = new Cookie(cookieOptions)
     if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
@@ -155,6 +169,7 @@ export class RequestState implements SessionHost {
   constructor(
     private readonly engine: SessionEngine,
     readonly req: any,
+    readonly fields: RequestFields,
     private readonly access: RequestAccess,
     private readonly signer: Signer,
     private readonly cookieOptions: CookieOptions
@@ -162,7 +177,7 @@ export class RequestState implements SessionHost {
 
   generate(): void {
     const session = (this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this))
-    this.originalId = this.req.sessionID
+    this.originalId = this.fields.sessionID
     this.originalJson = stringifyWithoutCookie(session)
     this.originalCookie = new CookieShape(session.cookie)
   }
@@ -201,7 +216,7 @@ export class RequestState implements SessionHost {
       delete this.req.session
       return false
     }
-    this.originalId = this.req.sessionID
+    this.originalId = this.fields.sessionID
     this.originalJson =
       storedRest !== undefined && copiedAsIs(record, session)
         ? storedRest.length === 1 ? '{}' : '{' + storedRest.slice(1)
@@ -219,7 +234,7 @@ export class RequestState implements SessionHost {
     if (this.cookieDecided) return undefined
     this.cookieDecided = true
     const session = this.currentSession()
-    if (!session || typeof this.req.sessionID !== 'string') return undefined
+    if (!session || typeof this.fields.sessionID !== 'string') return undefined
     const changed = this.isModified(session, stringifyWithoutCookie(session)) || !this.originalCookie!.matches(session.cookie)
     return this.cookieFor(session, changed)
   }
@@ -230,9 +245,8 @@ export class RequestState implements SessionHost {
    * session cannot be serialized.
    */
   commit(): Commit {
-    const req = this.req
     const session = this.currentSession()
-    const id = req.sessionID
+    const id = this.fields.sessionID
     if (session == null) {
       this.cookieDecided = true
       if (id && this.engine.options.unsetDestroy) return { work: this.engine.store.destroy(id) }
@@ -278,6 +292,10 @@ export class RequestState implements SessionHost {
 
   // SessionHost: what req.session's methods call.
 
+  get sessionID(): string | undefined {
+    return this.fields.sessionID
+  }
+
   save(session: Session): Promise<void> {
     try {
       this.savedJson = stringifyWithoutCookie(session)
@@ -303,7 +321,7 @@ export class RequestState implements SessionHost {
     const finish = () => {
       this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
     }
-    return this.destroyStored(this.req.sessionID).then(finish, (err) => {
+    return this.destroyStored(this.fields.sessionID!).then(finish, (err) => {
       finish()
       throw err
     })
@@ -351,7 +369,7 @@ export class RequestState implements SessionHost {
   private cookieFor(session: Session, modified: boolean): string | undefined {
     const options = this.engine.options
     const wanted =
-      this.cookieId !== this.req.sessionID
+      this.cookieId !== this.fields.sessionID
         ? options.saveUninitialized || modified
         : options.rolling || (session.cookie.expires != null && modified)
     if (!wanted) return undefined
@@ -360,7 +378,7 @@ export class RequestState implements SessionHost {
       this.touched = true
       session.touch()
     }
-    return setCookieLine(options.name, this.signer.cookieValue(this.req.sessionID), session.cookie)
+    return setCookieLine(options.name, this.signer.cookieValue(this.fields.sessionID!), session.cookie)
   }
 }
 

@@ -19,11 +19,12 @@ export function destroySession(this: any): Promise<void> {
   return this.session ? this.session.destroy() : Promise.resolve()
 }
 
-/** The plain way: own properties on each request (bunway, Fetch Requests). */
-export function decorateRequest(req: any, store: unknown): void {
+/** The plain way: own properties on each request (bunway, Fetch Requests); `req.sessionID` is the request's own. */
+export function decorateRequest(req: any, store: unknown): { sessionID: string | undefined } {
   req.sessionStore = store
   // An app that mounted connect-flash first keeps its own; both use session.flash.
   if (typeof req.flash !== 'function') req.flash = flash
   req.regenerateSession = regenerateSession
   req.destroySession = destroySession
+  return req
 }

@@ -9,6 +9,8 @@ import { useFlash, type FlashMessages } from './flash'
  * `save`, `reload` or `regenerate` run in the middle of a request.
  */
 export interface SessionHost {
+  /** The request's session ID, when the host knows it (else `req.sessionID` is read). */
+  readonly sessionID?: string
   save(session: Session): Promise<void>
   reload(session: Session): Promise<void>
   destroy(session: Session): Promise<void>
@@ -34,7 +36,7 @@ export class Session {
   /** `host` is given by the middleware; without it the methods work against `req.sessionStore`. */
   constructor(req: any, data?: object, host?: SessionHost) {
     this.#req = req
-    this.#id = req.sessionID
+    this.#id = host !== undefined && host.sessionID !== undefined ? host.sessionID : req.sessionID
     this.#host = host
     if (data && typeof data === 'object') {
       for (const key in data) {

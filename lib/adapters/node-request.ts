@@ -10,7 +10,7 @@ import { destroySession, flash, regenerateSession } from '../request'
  * of each request kept aside. Only `req.session` stays an own property, so
  * that `delete req.session` unsets it as in express-session.
  */
-interface Fields {
+export interface Fields {
   sessionID: string | undefined
   sessionStore: unknown
 }
@@ -26,21 +26,17 @@ let installed = false
 const SLOT = Symbol.for('sessionware.requestSlot')
 const plainPrototype = IncomingMessage.prototype
 
-export function decorateNodeRequest(req: any, store: unknown): void {
+export function decorateNodeRequest(req: any, store: unknown): Fields {
   if (!installed) install()
-  const plain = Object.getPrototypeOf(req) === plainPrototype
-  // Looking up a missing symbol walks the whole prototype chain Express gave
-  // the request: only plain requests are asked for their slot.
-  const own: Fields | undefined = plain ? req[SLOT] || fields.get(req) : fields.get(req)
-  if (own) {
-    own.sessionStore = store
-    return
-  }
   const made: Fields = { sessionID: undefined, sessionStore: store }
-  if (plain) req[SLOT] = made
+  // A request served a second time (a second session middleware after
+  // `delete req.session`) starts over with fresh fields, as it would with
+  // express-session's own properties.
+  if (Object.getPrototypeOf(req) === plainPrototype) req[SLOT] = made
   else fields.set(req, made)
   lastRequest = req
   lastFields = made
+  return made
 }
 
 // The request being served is asked for its fields several times in a row.

@@ -17,8 +17,7 @@ export const nodeAccess: RequestAccess = {
     return req.originalUrl || req.url || '/'
   },
   decorate(req: any, store: unknown) {
-    if (req instanceof IncomingMessage) decorateNodeRequest(req, store)
-    else decorateRequest(req, store)
+    return req instanceof IncomingMessage ? decorateNodeRequest(req, store) : decorateRequest(req, store)
   }
 }
 
@@ -197,7 +196,7 @@ function endWithSession(res: ServerResponse, hook: ResponseHook, chunk: any, enc
     commit = hook.state.commit()
     // The headers go out through writeHead, even from end(): the cookie is
     // added there, so writeHead wrappers see it as they would with express-session.
-    if (!res.headersSent) hook.pendingCookie = commit.cookie
+    if (commit.cookie !== undefined && !res.headersSent) hook.pendingCookie = commit.cookie
   } catch (err) {
     return hook.fail(res, err, chunk, encoding, callback)
   }
