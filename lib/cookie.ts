@@ -101,6 +101,45 @@ export function stringifyWithoutCookie(value: unknown): string {
   }
 }
 
+/**
+ * `JSON.stringify(cookie)`: what a store keeps under `record.cookie`.
+ * MemoryStore writes it on every save, and most cookies of an app serialize
+ * alike (same attributes, no expiry, or the same one within a request
+ * burst), so the last one is remembered, compared field by field.
+ */
+export function cookieJson(cookie: Cookie): string {
+  if (Object.getPrototypeOf(cookie) !== Cookie.prototype) return JSON.stringify(cookie)
+  const expires = cookie.expires
+  const time = expires == null ? expires : Object.getPrototypeOf(expires) === Date.prototype ? expires.getTime() : undefined
+  const last = lastCookieJson
+  if (
+    last !== undefined &&
+    time !== undefined &&
+    Object.is(last.time, time) &&
+    Object.is(last.originalMaxAge, cookie.originalMaxAge) &&
+    last.partitioned === cookie.partitioned &&
+    last.priority === cookie.priority &&
+    last.secure === cookie.secure &&
+    last.httpOnly === cookie.httpOnly &&
+    last.domain === cookie.domain &&
+    last.path === cookie.path &&
+    last.sameSite === cookie.sameSite
+  ) {
+    return last.json
+  }
+  const json = JSON.stringify(cookie)
+  // Only attributes whose JSON follows from their value alone are remembered.
+  const data: { [key: string]: unknown } = cookie.data as any
+  let plain = time !== undefined
+  for (const key in data) {
+    if (key !== 'expires' && data[key] !== null && typeof data[key] === 'object') plain = false
+  }
+  lastCookieJson = plain ? { ...cookie.data, time: time as number | null | undefined, json } : undefined
+  return json
+}
+
+let lastCookieJson: (CookieData & { time: number | null | undefined; json: string }) | undefined
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
 const PATH = /^[\x20-\x3a\x3c-\x7e]*$/

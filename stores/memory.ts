@@ -1,5 +1,5 @@
 import { settle, type Callback } from '../lib/callback'
-import { Cookie, stringifyWithoutCookie } from '../lib/cookie'
+import { Cookie, cookieJson, stringifyWithoutCookie } from '../lib/cookie'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import { PROMISE_API, SYNC_API, type StoredJson, type SyncStore } from '../lib/store-bridge'
@@ -185,7 +185,7 @@ export class MemoryStore extends Store {
     if (!entry) return
     if (session && session.cookie) {
       const tail = entry.cookieEnd < 0 ? tailOf(entry.json) : entry.json.slice(entry.cookieEnd)
-      const cookie = JSON.stringify(session.cookie)
+      const cookie = jsonOfCookie(session.cookie)
       entry.json = COOKIE_KEY + cookie + tail
       entry.cookieEnd = COOKIE_KEY.length + cookie.length
     }
@@ -208,7 +208,7 @@ export class MemoryStore extends Store {
     let json: string
     let cookieEnd = -1
     try {
-      const cookie = record.cookie ? JSON.stringify(record.cookie) : undefined
+      const cookie = record.cookie ? jsonOfCookie(record.cookie) : undefined
       if (cookie === undefined) json = JSON.stringify(record)
       // Sessions and express-session records have their cookie first: one stringify does it.
       else if (cookieFirst(record)) json = JSON.stringify(record)
@@ -224,7 +224,7 @@ export class MemoryStore extends Store {
   private writeData(sid: string, record: SessionRecord, data: string): void {
     checkSid(sid)
     if (!record.cookie) return this.write(sid, record, this.ttl)
-    const cookie = JSON.stringify(record.cookie)
+    const cookie = jsonOfCookie(record.cookie)
     this.put(sid, COOKIE_KEY + cookie + tailOf(data), COOKIE_KEY.length + cookie.length, expiryOf(record, this.ttl))
   }
 
@@ -262,6 +262,10 @@ function stringifyRest(record: SessionRecord): string {
   return JSON.stringify(record, function (this: unknown, key, value) {
     return this === record && key === 'cookie' ? undefined : value
   })
+}
+
+function jsonOfCookie(cookie: unknown): string {
+  return cookie instanceof Cookie ? cookieJson(cookie) : JSON.stringify(cookie)
 }
 
 function cookieFirst(record: SessionRecord): boolean {
