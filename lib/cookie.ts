@@ -82,22 +82,8 @@ export class Cookie {
     return setCookieLine(name, encodeURIComponent(value), this)
   }
 
-  toJSON(): CookieData | undefined {
-    return excludeCookie ? undefined : this.data
-  }
-}
-
-// While a session's change snapshot is taken, its cookie is left out (the
-// cookie changes on every touch without the session being modified).
-let excludeCookie = false
-
-/** JSON of `value` with every Cookie left out. */
-export function stringifyWithoutCookie(value: unknown): string {
-  excludeCookie = true
-  try {
-    return JSON.stringify(value)
-  } finally {
-    excludeCookie = false
+  toJSON(): CookieData {
+    return this.data
   }
 }
 

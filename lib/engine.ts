@@ -1,7 +1,7 @@
-import { Cookie, readCookie, setCookieLine, stringifyWithoutCookie } from './cookie'
+import { Cookie, readCookie, setCookieLine } from './cookie'
 import type { ResolvedOptions } from './options'
 import { serializeError } from './record'
-import { Session, type SessionHost } from './session'
+import { Session, dataJson, type SessionHost } from './session'
 import { Signer } from './signature'
 import { cookieFromRecord } from './store'
 import { bridgeStore, type BridgedStore, type StoredJson } from './store-bridge'
@@ -178,7 +178,7 @@ export class RequestState implements SessionHost {
   generate(): void {
     const session = (this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this))
     this.originalId = this.fields.sessionID
-    this.originalJson = stringifyWithoutCookie(session)
+    this.originalJson = dataJson(session)
     this.originalCookie = new CookieShape(session.cookie)
   }
 
@@ -220,7 +220,7 @@ export class RequestState implements SessionHost {
     this.originalJson =
       storedRest !== undefined && copiedAsIs(record, session)
         ? storedRest.length === 1 ? '{}' : '{' + storedRest.slice(1)
-        : stringifyWithoutCookie(session)
+        : dataJson(session)
     this.originalCookie = new CookieShape(session.cookie)
     if (!this.engine.options.resave) this.savedJson = this.originalJson
     return true
@@ -235,7 +235,7 @@ export class RequestState implements SessionHost {
     this.cookieDecided = true
     const session = this.currentSession()
     if (!session || typeof this.fields.sessionID !== 'string') return undefined
-    const changed = this.isModified(session, stringifyWithoutCookie(session)) || !this.originalCookie!.matches(session.cookie)
+    const changed = this.isModified(session, dataJson(session)) || !this.originalCookie!.matches(session.cookie)
     return this.cookieFor(session, changed)
   }
 
@@ -256,7 +256,7 @@ export class RequestState implements SessionHost {
 
     let json: string
     try {
-      json = stringifyWithoutCookie(session)
+      json = dataJson(session)
     } catch (err) {
       throw serializeError(id, err)
     }
@@ -298,7 +298,7 @@ export class RequestState implements SessionHost {
 
   save(session: Session): Promise<void> {
     try {
-      this.savedJson = stringifyWithoutCookie(session)
+      this.savedJson = dataJson(session)
     } catch (err) {
       return Promise.reject(serializeError(session.id, err))
     }

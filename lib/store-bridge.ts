@@ -18,7 +18,7 @@ export interface SyncStore {
   read(sid: string): StoredJson | undefined
   /**
    * Store `record`, given `data`: its JSON without the cookie, as
-   * `stringifyWithoutCookie` wrote it (the middleware already has it).
+   * `dataJson` wrote it (the middleware already has it).
    */
   write(sid: string, record: SessionRecord, data: string): void
   touch(sid: string, record: SessionRecord): void

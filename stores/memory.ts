@@ -1,5 +1,5 @@
 import { settle, type Callback } from '../lib/callback'
-import { Cookie, cookieJson, stringifyWithoutCookie } from '../lib/cookie'
+import { Cookie, cookieJson } from '../lib/cookie'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import { PROMISE_API, SYNC_API, type StoredJson, type SyncStore } from '../lib/store-bridge'
@@ -258,7 +258,6 @@ export class MemoryStore extends Store {
 ;(MemoryStore.prototype as any)[PROMISE_API] = true
 
 function stringifyRest(record: SessionRecord): string {
-  if (record.cookie instanceof Cookie) return stringifyWithoutCookie(record)
   return JSON.stringify(record, function (this: unknown, key, value) {
     return this === record && key === 'cookie' ? undefined : value
   })

@@ -1,6 +1,7 @@
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import session, { Cookie, MemoryStore, Session } from '../lib/index'
+import { dataJson } from '../lib/session'
 import { Client, serve, type Served } from './helpers/http'
 import { FaultyStore } from './helpers/stores'
 
@@ -161,6 +162,18 @@ describe('req.session methods, promise and callback forms', () => {
     const [record] = Object.values((await store.all()) as object) as any[]
     expect(Object.keys(record)).toEqual(['cookie', 'a'])
     expect(record.cookie).toEqual({ originalMaxAge: null, expires: null, httpOnly: true, path: '/' })
+  })
+
+  it('its data JSON leaves out its own cookie only, as express-session\'s change hash does, and keeps the cookie in place', () => {
+    const held = new Session({ sessionID: 'x' }, { cookie: new Cookie({ path: '/' }), nested: new Cookie({ path: '/a' }), n: 1 } as any) as any
+    expect(dataJson(held)).toBe('{"nested":' + JSON.stringify(new Cookie({ path: '/a' })) + ',"n":1}')
+    expect(held.cookie).toBeInstanceOf(Cookie)
+    expect(Object.keys(JSON.parse(JSON.stringify(held)))).toEqual(['cookie', 'nested', 'n'])
+    // Data that cannot be serialized throws, and the cookie is still there.
+    held.n = 1n
+    expect(() => dataJson(held)).toThrow(/BigInt/)
+    expect(held.cookie).toBeInstanceOf(Cookie)
+    expect(held.cookie.path).toBe('/')
   })
 
   it('a session already on the request is left alone (mounted twice)', async () => {
