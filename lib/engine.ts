@@ -1,5 +1,6 @@
 import { Cookie, readCookie, setCookieLine } from './cookie'
 import type { ResolvedOptions } from './options'
+import { readUsuallyAbsent } from './lookup'
 import { serializeError } from './record'
 import { Session, dataJson, type SessionHost } from './session'
 import { Signer } from './signature'
@@ -73,7 +74,7 @@ export class SessionEngine {
    * path does not match. Throws when no secret is available.
    */
   start(req: any, access: RequestAccess): RequestState | Promise<RequestState> | undefined {
-    if (req.session || !this.ready) return undefined
+    if (readUsuallyAbsent(req, 'session') || !this.ready) return undefined
     const cookieOptions = this.cookieOptions(req)
     if (!onCookiePath(access.originalUrl(req), cookieOptions.path)) return undefined
 
@@ -145,8 +146,14 @@ export class SessionEngine {
       if (encoded) id = signer.unsign(encoded)
     }
     // Fallbacks kept from express-session for apps that run cookie-parser first.
-    if (!id && req.signedCookies && typeof req.signedCookies[name] === 'string') id = req.signedCookies[name]
-    if (!id && req.cookies && typeof req.cookies[name] === 'string') id = signer.unsignDecoded(req.cookies[name])
+    if (!id) {
+      const signedCookies = readUsuallyAbsent(req, 'signedCookies')
+      if (signedCookies && typeof signedCookies[name] === 'string') id = signedCookies[name]
+    }
+    if (!id) {
+      const cookies = readUsuallyAbsent(req, 'cookies')
+      if (cookies && typeof cookies[name] === 'string') id = signer.unsignDecoded(cookies[name])
+    }
     return id || undefined
   }
 }

@@ -1,13 +1,20 @@
-import { IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'http'
+import { IncomingMessage, OutgoingMessage, ServerResponse, type OutgoingHttpHeaders } from 'http'
+import { getterOf, inheritsFrom } from '../lookup'
 import { decorateRequest } from '../request'
 import { decorateNodeRequest } from './node-request'
 import type { RequestAccess, RequestState, SessionEngine } from '../engine'
 import { startThenNext } from './start'
 
+// Node's own getters, called directly when nothing overrides them (see lib/lookup.ts).
+const headersGetter = getterOf(IncomingMessage.prototype, 'headers')
+const headersSentGetter = getterOf(OutgoingMessage.prototype, 'headersSent')
+
 /** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
 export const nodeAccess: RequestAccess = {
   header(req: IncomingMessage, name: string) {
-    const value = req.headers[name]
+    const headers =
+      headersGetter !== undefined && inheritsFrom(req, IncomingMessage.prototype, 'headers') ? headersGetter.call(req) : req.headers
+    const value = headers[name]
     return Array.isArray(value) ? value.join(', ') : value
   },
   encrypted(req: any) {
@@ -62,14 +69,13 @@ let hookedSinceSweep = 0
 
 function hookResponse(state: RequestState, res: ServerResponse, next: Next): void {
   if (prototypeWriteHead === undefined) wrapPrototype()
-  const writeHead = res.writeHead
-  const end = res.end
-  if (writeHead === sessionWriteHead && end === sessionEnd) {
+  const proto = ServerResponse.prototype
+  if (proto.writeHead === sessionWriteHead && proto.end === sessionEnd && inheritsFrom(res, proto, 'writeHead', 'end')) {
     hooks.set(res, new ResponseHook(state, next, prototypeWriteHead!, prototypeEnd!))
     if (++hookedSinceSweep >= SWEEP_EVERY) sweepHooks()
     return
   }
-  ;(res as any)[OWN_HOOK] = new ResponseHook(state, next, writeHead, end)
+  ;(res as any)[OWN_HOOK] = new ResponseHook(state, next, res.writeHead, res.end)
   res.writeHead = ownWriteHead as WriteHead
   res.end = ownEnd as End
 }
@@ -196,7 +202,7 @@ function endWithSession(res: ServerResponse, hook: ResponseHook, chunk: any, enc
     commit = hook.state.commit()
     // The headers go out through writeHead, even from end(): the cookie is
     // added there, so writeHead wrappers see it as they would with express-session.
-    if (commit.cookie !== undefined && !res.headersSent) hook.pendingCookie = commit.cookie
+    if (commit.cookie !== undefined && !headersSent(res)) hook.pendingCookie = commit.cookie
   } catch (err) {
     return hook.fail(res, err, chunk, encoding, callback)
   }
@@ -213,6 +219,12 @@ function endAndRelease(res: ServerResponse, hook: ResponseHook, chunk: any, enco
   const result = hook.end.call(res, chunk, encoding, callback)
   hooks.delete(res)
   return result
+}
+
+function headersSent(res: ServerResponse): boolean {
+  return headersSentGetter !== undefined && inheritsFrom(res, OutgoingMessage.prototype, 'headersSent')
+    ? headersSentGetter.call(res)
+    : res.headersSent
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[]): void {
