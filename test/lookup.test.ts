@@ -67,6 +67,20 @@ describe('over HTTP, what an earlier middleware put on the request or response i
     expect((await request(url)).body).toBe('2')
   })
 
+  it('the session cookie goes through a setHeader the app installed on the response', async () => {
+    const seen: string[] = []
+    const url = await appWith((_req, res) => {
+      const setHeader = res.setHeader
+      res.setHeader = function (this: any, name: string, value: any) {
+        seen.push(String(name).toLowerCase())
+        return setHeader.call(this, name, value)
+      }
+    })
+    const reply = await request(url)
+    expect(reply.setCookie).toHaveLength(1)
+    expect(seen).toContain('set-cookie')
+  })
+
   it('a session an app prototype provides is left alone', async () => {
     const app = express()
     Object.defineProperty(app.request, 'session', { configurable: true, get: () => ({ n: 41, provided: true }) })

@@ -9,6 +9,7 @@ import { startThenNext } from './start'
 const headersGetter = getterOf(IncomingMessage.prototype, 'headers')
 const headersSentGetter = getterOf(OutgoingMessage.prototype, 'headersSent')
 
+
 /** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
 export const nodeAccess: RequestAccess = {
   header(req: IncomingMessage, name: string) {
@@ -122,8 +123,11 @@ class ResponseHook {
 
   addCookie(res: ServerResponse, line: string | undefined): void {
     if (!line) return
-    const previous = res.getHeader('Set-Cookie')
-    res.setHeader('Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
+    // Read from the prototype when nothing overrides it there (see lib/lookup.ts);
+    // read now, not at load time, so that instrumentation installed later still runs.
+    const methods: OutgoingMessage = inheritsFrom(res, OutgoingMessage.prototype, 'getHeader', 'setHeader') ? OutgoingMessage.prototype : res
+    const previous = methods.getHeader.call(res, 'Set-Cookie')
+    methods.setHeader.call(res, 'Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
   }
 
   report(err: unknown): void {
