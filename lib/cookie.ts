@@ -124,6 +124,24 @@ export function cookieJson(cookie: Cookie): string {
   return json
 }
 
+/**
+ * `JSON.parse(json)` for a stored cookie. Sessions stored by MemoryStore
+ * share their cookie's JSON when it serializes alike (see `cookieJson`), so
+ * the last one parsed is remembered; its values are all primitives, so the
+ * object can be shared (it is only read, to make each request's Cookie).
+ */
+export function cookieDataOf(json: string): CookieData {
+  const last = lastCookieData
+  if (last !== undefined && last.json === json) return last.data
+  const data = JSON.parse(json)
+  let shareable = data !== null && typeof data === 'object'
+  if (shareable) for (const key in data) if (data[key] !== null && typeof data[key] === 'object') shareable = false
+  lastCookieData = shareable ? { json, data: Object.freeze(data) } : undefined
+  return data
+}
+
+let lastCookieData: { json: string; data: CookieData } | undefined
+
 let lastCookieJson: (CookieData & { time: number | null | undefined; json: string }) | undefined
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

@@ -1,4 +1,4 @@
-import { Cookie, readCookie, setCookieLine } from './cookie'
+import { Cookie, cookieDataOf, readCookie, setCookieLine } from './cookie'
 import type { ResolvedOptions } from './options'
 import { readUsuallyAbsent } from './lookup'
 import { serializeError } from './record'
@@ -6,7 +6,7 @@ import { Session, dataJson, type SessionHost } from './session'
 import { Signer } from './signature'
 import { cookieFromRecord } from './store'
 import { bridgeStore, type BridgedStore, type StoredJson } from './store-bridge'
-import type { CookieOptions, SessionRecord } from './types'
+import type { CookieData, CookieOptions, SessionRecord } from './types'
 
 /**
  * How the engine reads a request, whatever framework it comes from. Each
@@ -193,41 +193,40 @@ export class RequestState implements SessionHost {
   loadStored(stored: StoredJson | undefined): this {
     if (stored === undefined) return this.load(null)
     let record: SessionRecord
+    let cookie: CookieData | undefined
     try {
-      record = JSON.parse(stored.json)
+      record = JSON.parse(stored.dataJson)
+      if (stored.cookieJson !== undefined) cookie = cookieDataOf(stored.cookieJson)
     } catch {
       return this.load(null)
     }
-    // The JSON after the cookie is the data's JSON as it was stored, and
-    // JSON.stringify gives it back unchanged for a record it wrote: no need
-    // to serialize the session again to know it is unmodified.
-    const cookieEnd = stored.cookieEnd
-    return this.load(record, cookieEnd < 0 ? undefined : stored.json.slice(cookieEnd))
+    // JSON.stringify gives back the stored data's JSON unchanged for a
+    // record it wrote: no need to serialize the session again to know it
+    // is unmodified.
+    if (!record || typeof record !== 'object' || !this.inflate(record, stored.dataJson, cookie)) this.generate()
+    return this
   }
 
   /** Use the stored record, or start afresh when there is none or it is unusable. */
-  load(record: SessionRecord | null, storedRest?: string): this {
-    if (!record || !this.inflate(record, storedRest)) this.generate()
+  load(record: SessionRecord | null): this {
+    if (!record || !this.inflate(record)) this.generate()
     return this
   }
 
   /**
    * Load a stored record; false when it is unusable, and the request should
-   * start afresh. `storedRest` is what followed the cookie in the stored JSON.
+   * start afresh. `storedData` is the stored JSON of its members but the cookie.
    */
-  inflate(record: SessionRecord, storedRest?: string): boolean {
+  inflate(record: SessionRecord, storedData?: string, storedCookie?: CookieData): boolean {
     let session: Session
     try {
-      session = this.install(record)
+      session = this.install(record, storedCookie)
     } catch {
       delete this.req.session
       return false
     }
     this.originalId = this.fields.sessionID
-    this.originalJson =
-      storedRest !== undefined && copiedAsIs(record, session)
-        ? storedRest.length === 1 ? '{}' : '{' + storedRest.slice(1)
-        : dataJson(session)
+    this.originalJson = storedData !== undefined && copiedAsIs(record, session) ? storedData : dataJson(session)
     this.originalCookie = new CookieShape(session.cookie)
     if (!this.engine.options.resave) this.savedJson = this.originalJson
     return true
@@ -345,9 +344,10 @@ export class RequestState implements SessionHost {
     }
   }
 
-  private install(record: SessionRecord): Session {
-    record.cookie = cookieFromRecord(record.cookie, this.cookieOptions) as any
-    const session = new Session(this.req, record, this)
+  /** Make the session from a stored record; its cookie, when given apart, is `storedCookie`. */
+  private install(record: SessionRecord, storedCookie?: CookieData): Session {
+    const cookie = cookieFromRecord(storedCookie !== undefined ? storedCookie : record.cookie, this.cookieOptions)
+    const session = new Session(this.req, record, this, cookie)
     this.req.session = this.session = session
     return session
   }

@@ -33,11 +33,16 @@ export class Session {
   #flash: FlashHolder | undefined
   declare cookie: Cookie
 
-  /** `host` is given by the middleware; without it the methods work against `req.sessionStore`. */
-  constructor(req: any, data?: object, host?: SessionHost) {
+  /**
+   * `host` is given by the middleware; without it the methods work against
+   * `req.sessionStore`. `cookie`, when given, is the session's cookie, and
+   * comes first (the middleware rebuilds the stored one).
+   */
+  constructor(req: any, data?: object, host?: SessionHost, cookie?: Cookie) {
     this.#req = req
     this.#id = host !== undefined && host.sessionID !== undefined ? host.sessionID : req.sessionID
     this.#host = host
+    if (cookie !== undefined) this.cookie = cookie
     if (data && typeof data === 'object') {
       for (const key in data) {
         if (key === 'flash') this.flash = (data as any).flash

@@ -26,14 +26,16 @@ export interface SyncStore {
 }
 
 /**
- * A record's JSON with its cookie first, `{"cookie":{…},…}`: what follows the
- * cookie's JSON is the rest of the record, so a session loaded from it knows
- * its unchanged data's JSON without serializing it again.
+ * A stored record as JSON, in two parts: its cookie's JSON, and the JSON of
+ * the rest, which is what `dataJson` gives for a session. A session loaded
+ * from it knows its unchanged data's JSON without serializing it again, and
+ * cookies that serialize alike can share one string.
  */
 export interface StoredJson {
-  readonly json: string
-  /** Where the cookie's JSON ends in `json`, or -1 for a record without a cookie. */
-  readonly cookieEnd: number
+  /** The record's `cookie` as JSON, or `undefined` for a record without one. */
+  readonly cookieJson: string | undefined
+  /** The record's other members as a JSON object (the whole record when it has no cookie). */
+  readonly dataJson: string
 }
 
 /** One promise-based view of any store, whatever its convention. */

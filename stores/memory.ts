@@ -15,13 +15,19 @@ export interface MemoryStoreOptions {
 }
 
 interface Entry extends StoredJson {
-  /** The record's JSON, its cookie first: `{"cookie":{…},…}`. */
-  json: string
-  cookieEnd: number
+  cookieJson: string | undefined
+  dataJson: string
   expires: number
 }
 
 const COOKIE_KEY = '{"cookie":'
+
+/** A record's JSON, its cookie first: `{"cookie":{…},…}`. */
+function recordJson(entry: StoredJson): string {
+  const { cookieJson, dataJson } = entry
+  if (cookieJson === undefined) return dataJson
+  return COOKIE_KEY + cookieJson + (dataJson.length > 2 ? ',' + dataJson.slice(1) : '}')
+}
 
 // A sweep gives the event loop back after this long, and goes on later.
 const SWEEP_SLICE_MS = 4
@@ -113,7 +119,7 @@ export class MemoryStore extends Store {
         const now = Date.now()
         const result: Record<string, SessionRecord> = Object.create(null)
         for (const [sid, entry] of this.sessions) {
-          if (entry.expires > now) result[sid] = JSON.parse(entry.json)
+          if (entry.expires > now) result[sid] = JSON.parse(recordJson(entry))
         }
         return result
       }),
@@ -183,12 +189,7 @@ export class MemoryStore extends Store {
     checkSid(sid)
     const entry = this.live(sid)
     if (!entry) return
-    if (session && session.cookie) {
-      const tail = entry.cookieEnd < 0 ? tailOf(entry.json) : entry.json.slice(entry.cookieEnd)
-      const cookie = jsonOfCookie(session.cookie)
-      entry.json = COOKIE_KEY + cookie + tail
-      entry.cookieEnd = COOKIE_KEY.length + cookie.length
-    }
+    if (session && session.cookie) entry.cookieJson = jsonOfCookie(session.cookie)
     entry.expires = expiryOf(session, this.ttl)
     if (this.max !== Infinity) {
       this.sessions.delete(sid)
@@ -199,53 +200,57 @@ export class MemoryStore extends Store {
   private read(sid: string): SessionRecord | null {
     checkSid(sid)
     const entry = this.live(sid)
-    return entry ? JSON.parse(entry.json) : null
+    return entry ? JSON.parse(recordJson(entry)) : null
   }
 
   private write(sid: string, record: SessionRecord, maxAge: number | undefined): void {
     checkSid(sid)
     if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
-    let json: string
-    let cookieEnd = -1
+    let cookieJson: string | undefined
+    let dataJson: string
     try {
-      const cookie = record.cookie ? jsonOfCookie(record.cookie) : undefined
-      if (cookie === undefined) json = JSON.stringify(record)
-      // Sessions and express-session records have their cookie first: one stringify does it.
-      else if (cookieFirst(record)) json = JSON.stringify(record)
-      else json = COOKIE_KEY + cookie + tailOf(stringifyRest(record))
-      if (cookie !== undefined) cookieEnd = COOKIE_KEY.length + cookie.length
+      cookieJson = record.cookie ? jsonOfCookie(record.cookie) : undefined
+      if (cookieJson === undefined) {
+        dataJson = JSON.stringify(record)
+      } else if (cookieFirst(record)) {
+        // Sessions and express-session records have their cookie first: one stringify does it.
+        const json = JSON.stringify(record)
+        const dataStart = COOKIE_KEY.length + cookieJson.length
+        dataJson = json.length - dataStart > 1 ? '{' + json.slice(dataStart + 1) : '{}'
+      } else {
+        dataJson = stringifyRest(record)
+      }
     } catch (err) {
       throw serializeError(sid, err)
     }
-    this.put(sid, json, cookieEnd, expiryOf(record, maxAge))
+    this.put(sid, cookieJson, dataJson, expiryOf(record, maxAge))
   }
 
   /** The middleware's save: the data's JSON is given, only the cookie is serialized here. */
   private writeData(sid: string, record: SessionRecord, data: string): void {
     checkSid(sid)
     if (!record.cookie) return this.write(sid, record, this.ttl)
-    const cookie = jsonOfCookie(record.cookie)
-    this.put(sid, COOKIE_KEY + cookie + tailOf(data), COOKIE_KEY.length + cookie.length, expiryOf(record, this.ttl))
+    this.put(sid, jsonOfCookie(record.cookie), data, expiryOf(record, this.ttl))
   }
 
-  private put(sid: string, json: string, cookieEnd: number, expires: number): void {
+  private put(sid: string, cookieJson: string | undefined, dataJson: string, expires: number): void {
     const sessions = this.sessions
     if (this.max === Infinity) {
       // Unbounded, the order of the Map does not matter: update in place.
       const entry = sessions.get(sid)
       if (entry) {
-        entry.json = json
-        entry.cookieEnd = cookieEnd
+        entry.cookieJson = cookieJson
+        entry.dataJson = dataJson
         entry.expires = expires
       } else {
-        sessions.set(sid, { json, cookieEnd, expires })
+        sessions.set(sid, { cookieJson, dataJson, expires })
       }
       return
     }
     // Bounded, the Map is kept in order of writing, oldest first, for eviction.
     const existed = sessions.delete(sid)
     if (!existed && sessions.size >= this.max) this.evictOne()
-    sessions.set(sid, { json, cookieEnd, expires })
+    sessions.set(sid, { cookieJson, dataJson, expires })
   }
 
   private evictOne(): void {
@@ -270,9 +275,4 @@ function jsonOfCookie(cookie: unknown): string {
 function cookieFirst(record: SessionRecord): boolean {
   for (const key in record) return key === 'cookie'
   return false
-}
-
-/** What follows the cookie: the rest of the record's members, and the closing brace. */
-function tailOf(rest: string): string {
-  return rest.length > 2 ? ',' + rest.slice(1) : '}'
 }

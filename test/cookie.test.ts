@@ -1,6 +1,6 @@
 import * as cookie1 from 'cookie'
 import { describe, expect, it } from 'vitest'
-import { Cookie, cookieJson, readCookie } from '../lib/cookie'
+import { Cookie, cookieDataOf, cookieJson, readCookie } from '../lib/cookie'
 
 // express-session serializes with cookie 0.7; ours must give the same bytes.
 const cookie07 = require('express-session/node_modules/cookie')
@@ -112,6 +112,24 @@ describe('cookieJson', () => {
       expect(cookieJson(loaded)).toBe(JSON.stringify(loaded))
     }
     expect(checked).toBe(cookies.length)
+  })
+})
+
+describe('cookieDataOf', () => {
+  it('is JSON.parse, sharing one frozen object for the same JSON only when its values are primitives', () => {
+    const json = JSON.stringify(new Cookie({ path: '/', maxAge: 1000 }))
+    const first = cookieDataOf(json)
+    expect(first).toEqual(JSON.parse(json))
+    expect(cookieDataOf(json)).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    const other = JSON.stringify(new Cookie({ path: '/other' }))
+    expect(cookieDataOf(other)).toEqual(JSON.parse(other))
+    const nested = '{"path":"/","odd":{"a":1}}'
+    const a = cookieDataOf(nested)
+    const b = cookieDataOf(nested)
+    expect(a).toEqual(JSON.parse(nested))
+    expect(a).not.toBe(b)
+    expect(() => cookieDataOf('{"path":')).toThrow()
   })
 })
 

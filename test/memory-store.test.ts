@@ -92,6 +92,11 @@ describe('MemoryStore under the middleware', () => {
       res.send(String(req.session.count))
     })
     app.get('/read', (req: any, res) => res.send(String(req.session.count)))
+    app.get('/keys', (req: any, res) => res.json(Object.keys(req.session)))
+    app.get('/remember', (req: any, res) => {
+      req.session.cookie.maxAge = 3_600_000
+      res.send('remembered')
+    })
     const served = await serve(app)
     return { served, client: new Client(served.url) }
   }
@@ -103,6 +108,28 @@ describe('MemoryStore under the middleware', () => {
       await client.get('/set')
       expect((await client.get('/read-while-a-script-writes')).body).toBe('1')
       expect((await client.get('/read')).body).toBe('100')
+    } finally {
+      await served.close()
+    }
+  })
+
+  it('keeps each session\'s own cookie, though sessions whose cookies serialize alike share one stored copy', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const { served, client } = await app(store)
+    const other = new Client(served.url)
+    try {
+      await client.get('/set')
+      await other.get('/set')
+      // Loaded from the store, the session has its cookie first, as express-session's does
+      // (an integer-like key such as '2' always comes first in JavaScript).
+      expect(JSON.parse((await client.get('/keys')).body)).toEqual(['2', 'cookie', 'count', 'nested', 'list'])
+      await client.get('/remember')
+      const records = Object.values(await store.all()) as any[]
+      const maxAges = records.map((record) => record.cookie.originalMaxAge).sort()
+      expect(maxAges).toEqual([3_600_000, 60_000])
+      for (const record of records) expect(Object.keys(record)).toEqual(['2', 'cookie', 'count', 'nested', 'list'])
+      expect((await other.get('/read')).body).toBe('1')
+      expect(JSON.parse((await other.get('/keys')).body)).toEqual(['2', 'cookie', 'count', 'nested', 'list'])
     } finally {
       await served.close()
     }
