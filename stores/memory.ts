@@ -1,6 +1,7 @@
 import { settle, type Callback } from '../lib/callback'
 import { Cookie, cookieJson } from '../lib/cookie'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
+import { Session, dataJson as sessionDataJson } from '../lib/session'
 import { Store } from '../lib/store'
 import { PROMISE_API, SYNC_API, type StoredJson, type SyncStore } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
@@ -210,16 +211,10 @@ export class MemoryStore extends Store {
     let dataJson: string
     try {
       cookieJson = record.cookie ? jsonOfCookie(record.cookie) : undefined
-      if (cookieJson === undefined) {
-        dataJson = JSON.stringify(record)
-      } else if (cookieFirst(record)) {
-        // Sessions and express-session records have their cookie first: one stringify does it.
-        const json = JSON.stringify(record)
-        const dataStart = COOKIE_KEY.length + cookieJson.length
-        dataJson = json.length - dataStart > 1 ? '{' + json.slice(dataStart + 1) : '{}'
-      } else {
-        dataJson = stringifyRest(record)
-      }
+      if (cookieJson === undefined) dataJson = JSON.stringify(record)
+      else if (record instanceof Session) dataJson = sessionDataJson(record)
+      else if (typeof (record as any).toJSON === 'function') dataJson = stringifyRest(record)
+      else dataJson = JSON.stringify(withoutCookie(record))
     } catch (err) {
       throw serializeError(sid, err)
     }
@@ -262,17 +257,29 @@ export class MemoryStore extends Store {
 
 ;(MemoryStore.prototype as any)[PROMISE_API] = true
 
+// A copy is cheaper than a replacer function, which JSON.stringify calls for every member.
+function withoutCookie(record: SessionRecord): object {
+  const { cookie: _cookie, ...data } = record
+  return data
+}
+
 function stringifyRest(record: SessionRecord): string {
   return JSON.stringify(record, function (this: unknown, key, value) {
     return this === record && key === 'cookie' ? undefined : value
   })
 }
 
+/**
+ * A cookie's JSON. Most sessions' cookies serialize alike: the same string
+ * as the last one is stored once, shared by the sessions (see also `cookieJson`).
+ */
 function jsonOfCookie(cookie: unknown): string {
-  return cookie instanceof Cookie ? cookieJson(cookie) : JSON.stringify(cookie)
+  if (cookie instanceof Cookie) return cookieJson(cookie)
+  const json = JSON.stringify(cookie)
+  if (json === lastPlainCookieJson) return lastPlainCookieJson
+  lastPlainCookieJson = json
+  return json
 }
 
-function cookieFirst(record: SessionRecord): boolean {
-  for (const key in record) return key === 'cookie'
-  return false
-}
+let lastPlainCookieJson: string | undefined
+

@@ -69,6 +69,19 @@ describe('MemoryStore beyond the contract', () => {
     expect(store.size).toBe(0)
   })
 
+  it('gives back records as they were set: its cookie first, a nested member named cookie kept, a toJSON honoured', async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const plain = { n: 1, cookie: record(1000).cookie, nested: { cookie: 'not the session cookie' }, list: [{ cookie: 2 }] }
+    await store.set('plain', plain)
+    expect(await store.get('plain')).toEqual(JSON.parse(JSON.stringify(plain)))
+    expect(Object.keys((await store.get('plain')) as object)).toEqual(['cookie', 'n', 'nested', 'list'])
+    const custom = { cookie: record(1000).cookie, secret: 'kept out', toJSON: () => ({ cookie: plain.cookie, shown: true }) }
+    await store.set('custom', custom as any)
+    expect(await store.get('custom')).toEqual(JSON.parse(JSON.stringify(custom)))
+    await store.set('bare', { n: 2 } as any)
+    expect(await store.get('bare')).toEqual({ n: 2 })
+  })
+
   it('rejects a non-string session id through the promise, never by throwing', async () => {
     const store = new MemoryStore({ sweepInterval: false })
     await expect(store.get(42 as any)).rejects.toThrow('session id must be a string')
