@@ -30,9 +30,9 @@ export interface RequestAccess {
 
 /**
  * Where a request's `sessionID` lives: the request itself, or (on Node)
- * the record its `sessionID` accessor reads. Looking a property up on an
- * Express request costs a slow lookup each time (every request has its own
- * hidden class), so the engine keeps this at hand.
+ * the record its `sessionID` accessor reads. On an Express request that
+ * accessor is inherited, and every read of it is a slow lookup (see
+ * lib/lookup.ts), so the engine keeps this at hand.
  */
 export interface RequestFields {
   sessionID: string | undefined

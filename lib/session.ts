@@ -46,7 +46,8 @@ export class Session {
     if (data && typeof data === 'object') {
       for (const key in data) {
         if (key === 'flash') this.flash = (data as any).flash
-        else if (!(key in this)) (this as any)[key] = (data as any)[key]
+        // `toJSON` is kept for the flash messages' stored form (see #resetFlash).
+        else if (!(key in this) && key !== 'toJSON') (this as any)[key] = (data as any)[key]
       }
     }
   }

@@ -176,6 +176,13 @@ describe('req.session methods, promise and callback forms', () => {
     expect(held.cookie.path).toBe('/')
   })
 
+  it('keeps a stored member named toJSON out, so flash messages still serialize with the session', () => {
+    const loaded = new Session({ sessionID: 'x' }, { cookie: new Cookie(), toJSON: 'stored', n: 1 } as any) as any
+    expect(Object.keys(loaded)).toEqual(['cookie', 'n'])
+    loaded.flash('info', 'saved')
+    expect(JSON.parse(JSON.stringify(loaded)).flash).toEqual({ info: ['saved'] })
+  })
+
   it('a session already on the request is left alone (mounted twice)', async () => {
     const store = new MemoryStore()
     const middleware = session({ secret: 's', resave: false, saveUninitialized: true, store })
