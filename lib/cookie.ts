@@ -98,21 +98,7 @@ export function cookieJson(cookie: Cookie): string {
   const expires = cookie.expires
   const time = expires == null ? expires : Object.getPrototypeOf(expires) === Date.prototype ? expires.getTime() : undefined
   const last = lastCookieJson
-  if (
-    last !== undefined &&
-    time !== undefined &&
-    Object.is(last.time, time) &&
-    Object.is(last.originalMaxAge, cookie.originalMaxAge) &&
-    last.partitioned === cookie.partitioned &&
-    last.priority === cookie.priority &&
-    last.secure === cookie.secure &&
-    last.httpOnly === cookie.httpOnly &&
-    last.domain === cookie.domain &&
-    last.path === cookie.path &&
-    last.sameSite === cookie.sameSite
-  ) {
-    return last.json
-  }
+  if (last !== undefined && time !== undefined && Object.is(last.time, time) && last.shape.matches(cookie)) return last.json
   const json = JSON.stringify(cookie)
   // Only attributes whose JSON follows from their value alone are remembered.
   const data: { [key: string]: unknown } = cookie.data as any
@@ -120,9 +106,11 @@ export function cookieJson(cookie: Cookie): string {
   for (const key in data) {
     if (key !== 'expires' && data[key] !== null && typeof data[key] === 'object') plain = false
   }
-  lastCookieJson = plain ? { ...cookie.data, time: time as number | null | undefined, json } : undefined
+  lastCookieJson = plain ? { shape: new CookieShape(cookie), time, json } : undefined
   return json
 }
+
+let lastCookieJson: { shape: CookieShape; time: number | null | undefined; json: string } | undefined
 
 /**
  * `JSON.parse(json)` for a stored cookie. Sessions stored by MemoryStore
@@ -142,7 +130,44 @@ export function cookieDataOf(json: string): CookieData {
 
 let lastCookieData: { json: string; data: CookieData } | undefined
 
-let lastCookieJson: (CookieData & { time: number | null | undefined; json: string }) | undefined
+/**
+ * A cookie's attributes other than its expiry: the engine keeps one to tell
+ * when the app changed them, `cookieJson` to tell a cookie it serialized before.
+ */
+export class CookieShape {
+  private readonly originalMaxAge: unknown
+  private readonly path: unknown
+  private readonly domain: unknown
+  private readonly secure: unknown
+  private readonly httpOnly: unknown
+  private readonly sameSite: unknown
+  private readonly priority: unknown
+  private readonly partitioned: unknown
+
+  constructor(cookie: Cookie) {
+    this.originalMaxAge = cookie.originalMaxAge
+    this.path = cookie.path
+    this.domain = cookie.domain
+    this.secure = cookie.secure
+    this.httpOnly = cookie.httpOnly
+    this.sameSite = cookie.sameSite
+    this.priority = cookie.priority
+    this.partitioned = cookie.partitioned
+  }
+
+  matches(cookie: Cookie): boolean {
+    return (
+      Object.is(this.originalMaxAge, cookie.originalMaxAge) &&
+      this.path === cookie.path &&
+      this.domain === cookie.domain &&
+      this.secure === cookie.secure &&
+      this.httpOnly === cookie.httpOnly &&
+      this.sameSite === cookie.sameSite &&
+      this.priority === cookie.priority &&
+      this.partitioned === cookie.partitioned
+    )
+  }
+}
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i

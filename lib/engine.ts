@@ -1,4 +1,4 @@
-import { Cookie, cookieDataOf, readCookie, setCookieLine } from './cookie'
+import { Cookie, CookieShape, cookieDataOf, readCookie, setCookieLine } from './cookie'
 import type { ResolvedOptions } from './options'
 import { readUsuallyAbsent } from './lookup'
 import { serializeError } from './record'
@@ -399,42 +399,6 @@ function copiedAsIs(record: SessionRecord, session: Session): boolean {
     if (key === 'flash' || !Object.prototype.hasOwnProperty.call(session, key)) return false
   }
   return true
-}
-
-/** The cookie's attributes other than its running expiry, to tell when the app changed them. */
-class CookieShape {
-  private readonly originalMaxAge: unknown
-  private readonly path: unknown
-  private readonly domain: unknown
-  private readonly secure: unknown
-  private readonly httpOnly: unknown
-  private readonly sameSite: unknown
-  private readonly priority: unknown
-  private readonly partitioned: unknown
-
-  constructor(cookie: Cookie) {
-    this.originalMaxAge = cookie.originalMaxAge
-    this.path = cookie.path
-    this.domain = cookie.domain
-    this.secure = cookie.secure
-    this.httpOnly = cookie.httpOnly
-    this.sameSite = cookie.sameSite
-    this.priority = cookie.priority
-    this.partitioned = cookie.partitioned
-  }
-
-  matches(cookie: Cookie): boolean {
-    return (
-      Object.is(this.originalMaxAge, cookie.originalMaxAge) &&
-      this.path === cookie.path &&
-      this.domain === cookie.domain &&
-      this.secure === cookie.secure &&
-      this.httpOnly === cookie.httpOnly &&
-      this.sameSite === cookie.sameSite &&
-      this.priority === cookie.priority &&
-      this.partitioned === cookie.partitioned
-    )
-  }
 }
 
 /** Whether the cookie is sent for this request URL. */
