@@ -29,7 +29,13 @@ export function inheritsFrom(object: object, owner: object, name: string, otherN
   return false
 }
 
-/** The getter `owner` defines for `name`, if it is one. */
-export function getterOf(owner: object, name: string): (() => any) | undefined {
-  return Object.getOwnPropertyDescriptor(owner, name)?.get
+/**
+ * A reader of `object[name]` for an accessor `owner` defines: the getter is
+ * called directly when `object` inherits it from `owner`, else the property
+ * is read as usual. Node's own getters (`req.headers`, `res.headersSent`).
+ */
+export function inheritedGetter(owner: object, name: string): (object: any) => any {
+  const getter = Object.getOwnPropertyDescriptor(owner, name)?.get
+  if (getter === undefined) return (object) => object[name]
+  return (object) => (inheritsFrom(object, owner, name) ? getter.call(object) : object[name])
 }

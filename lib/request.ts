@@ -1,3 +1,5 @@
+import type { RequestFields } from './engine'
+
 /**
  * Helpers installed on every request the middleware serves: connect-flash's
  * `req.flash` and the promise helpers Bun session libraries offer.
@@ -20,7 +22,7 @@ export function destroySession(this: any): Promise<void> {
 }
 
 /** The plain way: own properties on each request (bunway, Fetch Requests); `req.sessionID` is the request's own. */
-export function decorateRequest(req: any, store: unknown): { sessionID: string | undefined } {
+export function decorateRequest(req: any, store: unknown): RequestFields {
   req.sessionStore = store
   // An app that mounted connect-flash first keeps its own; both use session.flash.
   if (typeof req.flash !== 'function') req.flash = flash

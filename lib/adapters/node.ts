@@ -1,21 +1,18 @@
 import { IncomingMessage, OutgoingMessage, ServerResponse, type OutgoingHttpHeaders } from 'http'
-import { getterOf, inheritsFrom } from '../lookup'
+import { inheritedGetter, inheritsFrom } from '../lookup'
 import { decorateRequest } from '../request'
 import { decorateNodeRequest } from './node-request'
 import type { RequestAccess, RequestState, SessionEngine } from '../engine'
 import { startThenNext } from './start'
 
 // Node's own getters, called directly when nothing overrides them (see lib/lookup.ts).
-const headersGetter = getterOf(IncomingMessage.prototype, 'headers')
-const headersSentGetter = getterOf(OutgoingMessage.prototype, 'headersSent')
-
+const headersOf = inheritedGetter(IncomingMessage.prototype, 'headers')
+const headersSent = inheritedGetter(OutgoingMessage.prototype, 'headersSent')
 
 /** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
 export const nodeAccess: RequestAccess = {
   header(req: IncomingMessage, name: string) {
-    const headers =
-      headersGetter !== undefined && inheritsFrom(req, IncomingMessage.prototype, 'headers') ? headersGetter.call(req) : req.headers
-    const value = headers[name]
+    const value = headersOf(req)[name]
     return Array.isArray(value) ? value.join(', ') : value
   },
   encrypted(req: any) {
@@ -223,12 +220,6 @@ function endAndRelease(res: ServerResponse, hook: ResponseHook, chunk: any, enco
   const result = hook.end.call(res, chunk, encoding, callback)
   hooks.delete(res)
   return result
-}
-
-function headersSent(res: ServerResponse): boolean {
-  return headersSentGetter !== undefined && inheritsFrom(res, OutgoingMessage.prototype, 'headersSent')
-    ? headersSentGetter.call(res)
-    : res.headersSent
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[]): void {
