@@ -4,7 +4,6 @@ import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import { PROMISE_API } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
 
 export interface FileStoreOptions {
@@ -61,6 +60,12 @@ const TEMP_MAX_AGE = 60_000
 const CACHE_MAX_TEXT = 16 * 1024
 const BATCH = 64
 const ENCODINGS = ['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2']
+// What the reaper reads of a session file: far more than the `{"expires":<ms>,"session":{` toJson starts with.
+const HEAD_CHARS = 128
+// That start, as JSON may spell it; `expires` is a JSON number or null.
+const HEAD = /^\s*\{\s*"expires"\s*:\s*(null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"session"\s*:\s*\{/
+// Read errors of a path that is there but is no session file: a symlink (ELOOP), a directory, a FIFO.
+const NOT_A_FILE = ['ELOOP', 'EISDIR', 'EAGAIN', 'EMLINK']
 
 /**
  * One JSON file per session. Session IDs can come from clients, so they are
@@ -181,7 +186,7 @@ export class FileStore extends Store {
     if (this.reaping) return this.reaping
     const now = Date.now()
     this.reaping = this.eachFile(async (name, file) => {
-      if (this.idOf(name) !== undefined) await this.readLive(file)
+      if (this.idOf(name) !== undefined) await this.reapFile(file)
       else await removeStaleTemp(name, file, now)
     }).finally(() => {
       this.reaping = undefined
@@ -236,6 +241,20 @@ export class FileStore extends Store {
     return null
   }
 
+  /**
+   * Remove a session file that has expired or is no session file, judging by its head:
+   * sessions can be large, and a reap must not read (or parse) them whole.
+   */
+  private async reapFile(file: string): Promise<void> {
+    if (!isDead(await readExpiry(file, this.encoding))) return
+    // Re-checked inside the write queue, so a fresh write is never the one removed; best effort.
+    await this.serial(file, async () => {
+      if (!isDead(await readExpiry(file, this.encoding))) return
+      this.cache.delete(file)
+      await removeFile(file)
+    }).catch(noop)
+  }
+
   /** The parsed file; `undefined` when there is none, `null` when it is corrupt. */
   private async readFile(file: string): Promise<SessionFile | null | undefined> {
     let text: string
@@ -247,7 +266,7 @@ export class FileStore extends Store {
       this.cache.delete(file)
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined
       // A symlink (ELOOP), a directory, a FIFO: whatever it is, it is not a session.
-      if (err.code === 'ELOOP' || err.code === 'EISDIR' || err.code === 'EAGAIN' || err.code === 'EMLINK') return null
+      if (NOT_A_FILE.includes(err.code)) return null
       throw err
     }
     return parseSessionFile(text)
@@ -335,8 +354,6 @@ export class FileStore extends Store {
   }
 }
 
-;(FileStore.prototype as any)[PROMISE_API] = true
-
 const noop = () => {}
 const O_NOFOLLOW = constants.O_NOFOLLOW || 0
 // O_NONBLOCK: a FIFO planted in the directory must not hang a read.
@@ -395,6 +412,44 @@ function step<T>(run: (done: (err: NodeJS.ErrnoException | null, value?: T) => v
 
 function readText(file: string, encoding: BufferEncoding): Promise<string> {
   return step<string>((done) => fs.readFile(file, { encoding, flag: READ_FLAGS as any }, done as any))
+}
+
+/**
+ * The expiry a session file starts with (epoch ms, `Infinity` for never), read from its
+ * head only; `false` when it is no session file, `undefined` when there is none.
+ */
+async function readExpiry(file: string, encoding: BufferEncoding): Promise<number | false | undefined> {
+  const size = Buffer.byteLength('x'.repeat(HEAD_CHARS), encoding) // 2 bytes a char in utf16le
+  const head = Buffer.allocUnsafe(size)
+  let length = 0
+  try {
+    const fd = await step<number>((done) => fs.open(file, READ_FLAGS, done))
+    try {
+      // Until the head is full or the file ends: only then is a short head the whole file.
+      for (let read = -1; read !== 0 && length < size; length += read) {
+        read = await step<number>((done) => fs.read(fd, head, length, size - length, length, done))
+      }
+    } finally {
+      await step<void>((done) => fs.close(fd, done))
+    }
+  } catch (err: any) {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined
+    if (NOT_A_FILE.includes(err.code)) return false
+    throw err
+  }
+  const text = head.toString(encoding, 0, length)
+  if (length < size) {
+    // The whole file: checked as fully as a read does.
+    const parsed = parseSessionFile(text)
+    return parsed ? (parsed.expires ?? Infinity) : false
+  }
+  const match = HEAD.exec(text)
+  return match ? (match[1] === 'null' ? Infinity : Number(match[1])) : false
+}
+
+/** Whether the reaper removes a file of this expiry: one expired, or no session file. */
+function isDead(expiry: number | false | undefined): boolean {
+  return expiry === false || (expiry !== undefined && expiry <= Date.now())
 }
 
 function lstat(file: string): Promise<Stats> {

@@ -1,7 +1,6 @@
 import { attempt, settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import { PROMISE_API } from '../lib/store-bridge'
 import type { SessionRecord } from '../lib/types'
 
 /**
@@ -205,13 +204,13 @@ class Pending {
 /**
  * The commands awaiting a reply, oldest first. They share one timeout, so
  * they join in deadline order: adding and removing are O(1), and one unref'd
- * timer rejects the expired ones from the front. Cheaper than a timer (or a
- * Set entry) per command, at the price of up to half a timeout of lateness.
+ * timer, armed for the front's deadline, rejects the expired ones from the
+ * front. Cheaper than a timer (or a Set entry) per command.
  */
 class Deadlines {
   private head: Pending | undefined
   private tail: Pending | undefined
-  private timer: ReturnType<typeof setInterval> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly timeout: number) {}
 
@@ -236,26 +235,29 @@ class Deadlines {
     pending.prev = pending.next = undefined
   }
 
+  /**
+   * Arm the timer for the front's deadline. A command answered before it is
+   * not waited for: the timer fires for it anyway, finds it gone, and is armed
+   * again for the new front, whose deadline is later (never a busy loop).
+   */
   private watch(): void {
-    this.timer = setInterval(() => {
-      const now = performance.now()
-      while (this.head && this.head.deadline <= now) {
-        const expired = this.head
-        this.remove(expired)
-        const err = new Error(`RedisStore: Redis did not answer ${expired.command} within ${this.timeout} ms`) as Error & { code: string }
-        err.code = 'ETIMEDOUT'
-        expired.reject(err)
-      }
-      if (!this.head) {
-        clearInterval(this.timer)
-        this.timer = undefined
-      }
-    }, Math.max(10, Math.floor(this.timeout / 2)))
+    this.timer = setTimeout(() => this.expire(), Math.max(0, this.head!.deadline - performance.now()))
     this.timer.unref?.()
   }
-}
 
-;(RedisStore.prototype as any)[PROMISE_API] = true
+  private expire(): void {
+    this.timer = undefined
+    const now = performance.now()
+    while (this.head && this.head.deadline <= now) {
+      const expired = this.head
+      this.remove(expired)
+      const err = new Error(`RedisStore: Redis did not answer ${expired.command} within ${this.timeout} ms`) as Error & { code: string }
+      err.code = 'ETIMEDOUT'
+      expired.reject(err)
+    }
+    if (this.head) this.watch()
+  }
+}
 
 function noop(): void {}
 
