@@ -1,6 +1,6 @@
-import * as cookieModule from './cookie'
+import * as cookieModule from './core/cookie'
 import { session as createSession, type SessionMiddleware as Middleware } from './middleware'
-import * as sessionModule from './session'
+import * as sessionModule from './core/session'
 import { Store as StoreBase } from './store'
 import type * as types from './types'
 import * as fileModule from '../stores/file'
@@ -8,6 +8,7 @@ import * as memoryModule from '../stores/memory'
 import * as redisModule from '../stores/redis'
 import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
+import * as errorsModule from './errors'
 
 /**
  * Create the session middleware: express-session's options, cookie and
@@ -69,6 +70,10 @@ namespace session {
   }
   export const Store: { new (options?: any): Store; (this: Store, options?: any): void; prototype: Store } = StoreBase
   export import Cookie = cookieModule.Cookie
+  /** The error type sessionware raises, with a stable `code`. */
+  export import SessionError = errorsModule.SessionError
+  export type SessionErrorCode = errorsModule.SessionErrorCode
+  export type OnSaveError = types.OnSaveError
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
   export import FileStore = fileModule.FileStore

@@ -1,7 +1,7 @@
 import { ServerResponse } from 'http'
 import { handleBunway, isBunwayResponse } from './adapters/bunway'
 import { handleNode } from './adapters/node'
-import { SessionEngine } from './engine'
+import { SessionEngine } from './core/engine'
 import { resolveOptions } from './options'
 import type { SessionOptions } from './types'
 

@@ -1,18 +1,21 @@
 import { MemoryStore } from '../stores/memory'
-import { generateSessionId } from './session-id'
-import type { CookieOptions, SessionOptions, SessionStoreLike } from './types'
+import { sessionIdGenerator } from './core/session-id'
+import type { Secret } from './core/signature'
+import type { CookieOptions, OnSaveError, SessionOptions, SessionStoreLike } from './types'
 
 /** Options after defaults and validation; the user's object is never changed. */
 export interface ResolvedOptions {
   cookie: CookieOptions | ((req: any) => CookieOptions)
   genid: (req: any) => string
   name: string
+  /** Unset: the adapter's default (see `SessionOptions.onSaveError`). */
+  onSaveError: OnSaveError | undefined
   proxy: boolean | undefined
   resave: boolean
   rolling: boolean
   saveUninitialized: boolean
   /** Undefined when the secret comes from `req.secret` (cookie-parser). */
-  secrets: string[] | undefined
+  secrets: Secret[] | undefined
   store: SessionStoreLike
   unsetDestroy: boolean
 }
@@ -20,7 +23,7 @@ export interface ResolvedOptions {
 /** Apply express-session's defaults, with its validation and error messages. */
 export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   const opts = options || {}
-  const genid = opts.genid || generateSessionId
+  const genid = opts.genid || sessionIdGenerator()
   if (typeof genid !== 'function') throw new TypeError('genid option must be a function')
 
   const cookie = opts.cookie || {}
@@ -51,11 +54,16 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   if (Array.isArray(secret) && secret.length === 0) {
     throw new TypeError('secret option array must contain one or more strings')
   }
-  const secrets = secret ? (Array.isArray(secret) ? secret : [secret]) : undefined
-  if (secrets && !secrets.every((s) => typeof s === 'string' && s.length > 0)) {
-    throw new TypeError('secret option must be a string or an array of non-empty strings')
+  const secrets = secret ? (Array.isArray(secret) ? [...secret] : [secret]) : undefined
+  if (secrets && !secrets.every(isSecret)) {
+    throw new TypeError('secret option must be a non-empty string or Buffer, or an array of them')
   }
   if (!secrets) deprecate('req.secret; provide secret option')
+
+  const onSaveError = opts.onSaveError
+  if (onSaveError !== undefined && onSaveError !== 'respond' && onSaveError !== 'error') {
+    throw new TypeError('onSaveError option must be "respond" or "error"')
+  }
 
   const store = opts.store || new MemoryStore()
   for (const method of ['get', 'set', 'destroy'] as const) {
@@ -68,6 +76,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     cookie,
     genid,
     name,
+    onSaveError,
     proxy: opts.proxy,
     resave: Boolean(resave),
     rolling: Boolean(opts.rolling),
@@ -76,6 +85,10 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     store,
     unsetDestroy: opts.unset === 'destroy'
   }
+}
+
+function isSecret(secret: unknown): secret is Secret {
+  return (typeof secret === 'string' || Buffer.isBuffer(secret)) && secret.length > 0
 }
 
 function deprecate(message: string): void {

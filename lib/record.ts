@@ -1,3 +1,4 @@
+import { SessionError } from './errors'
 import type { SessionRecord } from './types'
 
 /**
@@ -20,19 +21,12 @@ export function expiryOf(record: SessionRecord | undefined, fallbackMs?: number)
 }
 
 /** A clear error for a session that cannot be stored as JSON (a cycle, a BigInt). */
-export function serializeError(sid: string, cause: unknown): Error {
+export function serializeError(sid: string, cause: unknown): SessionError {
   const reason = cause instanceof Error ? cause.message : String(cause)
-  const err = new Error(`session ${JSON.stringify(sid)} cannot be serialized to JSON: ${reason}`) as Error & { code: string; cause: unknown }
-  err.code = 'ESESSIONSERIALIZE'
-  err.cause = cause
-  return err
+  return new SessionError('ESESSIONSERIALIZE', `session ${JSON.stringify(sid)} cannot be serialized to JSON: ${reason}`, { cause })
 }
 
 /** Session IDs are strings; anything else is a caller's mistake. */
 export function checkSid(sid: unknown): asserts sid is string {
-  if (typeof sid !== 'string') {
-    const err = new TypeError('session id must be a string') as TypeError & { code: string }
-    err.code = 'EINVALIDSID'
-    throw err
-  }
+  if (typeof sid !== 'string') throw new SessionError('EINVALIDSID', 'session id must be a string')
 }

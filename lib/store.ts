@@ -1,7 +1,7 @@
 import { EventEmitter } from 'events'
-import type { Callback } from './callback'
-import { Cookie } from './cookie'
-import { Session } from './session'
+import { once, settle, type Callback } from './callback'
+import { cookieFromRecord } from './core/cookie'
+import { Session } from './core/session'
 import type { SessionRecord } from './types'
 
 /**
@@ -21,9 +21,9 @@ export interface Store extends EventEmitter {
   /** Set by the session middleware: gives `req` a new session. */
   generate?(req: any): void
   /** Destroy the request's session and generate a new one. */
-  regenerate(req: any, callback: Callback): void
-  /** Load the session `sid` as a Session bound to a bare request object. */
-  load(sid: string, callback: Callback<Session | undefined>): void
+  regenerate(req: any, callback?: Callback): Promise<void>
+  /** Load the session `sid` as a Session bound to a bare request object; `undefined` when there is none. */
+  load(sid: string, callback?: Callback<Session | undefined>): Promise<Session | undefined>
   /** Turn a stored record into `req.session`. */
   createSession(req: any, record: SessionRecord): Session
 }
@@ -41,36 +41,28 @@ export const Store = function Store(this: Store) {
 Object.setPrototypeOf(Store.prototype, EventEmitter.prototype)
 Object.setPrototypeOf(Store, EventEmitter)
 
-Store.prototype.regenerate = function regenerate(this: Store, req: any, callback: Callback) {
-  this.destroy(req.sessionID, (err?: any) => {
-    this.generate?.(req)
-    callback(err)
-  })
+// Both call the store's own methods with a callback, as express-session's
+// Store does: that is the one convention every store that extends Store keeps.
+
+Store.prototype.regenerate = function regenerate(this: Store, req: any, callback?: Callback) {
+  const work = once<void>((done) => this.destroy(req.sessionID, done)).then(
+    () => void this.generate?.(req),
+    (err) => {
+      this.generate?.(req)
+      throw err
+    }
+  )
+  return settle(work, callback)
 }
 
-Store.prototype.load = function load(this: Store, sid: string, callback: Callback<Session | undefined>) {
-  this.get(sid, (err?: any, record?: SessionRecord | null) => {
-    if (err) return callback(err)
-    if (!record) return callback()
-    callback(null, this.createSession({ sessionID: sid, sessionStore: this }, record))
-  })
+Store.prototype.load = function load(this: Store, sid: string, callback?: Callback<Session | undefined>) {
+  const work = once<any>((done) => this.get(sid, done)).then((record) =>
+    record ? this.createSession({ sessionID: sid, sessionStore: this }, record) : undefined
+  )
+  return settle(work, callback)
 }
 
 Store.prototype.createSession = function createSession(this: Store, req: any, record: SessionRecord) {
   req.session = new Session(req, { ...record, cookie: cookieFromRecord(record.cookie) })
   return req.session
-}
-
-/** Rebuild a Cookie from a stored record's `cookie` (dates arrive as strings). */
-export function cookieFromRecord(data: any, defaults?: object): Cookie {
-  if (!data || typeof data !== 'object') return new Cookie(defaults as any)
-  const { expires, originalMaxAge } = data
-  const cookie = new Cookie(data)
-  if (typeof expires === 'string') {
-    const date = new Date(expires)
-    // A mangled date would make every response fail to serialize the cookie.
-    cookie.expires = Number.isNaN(date.getTime()) ? null : date
-  }
-  cookie.originalMaxAge = originalMaxAge ?? null
-  return cookie
 }

@@ -51,8 +51,8 @@ export interface SessionStoreLike {
 
 /** Options accepted by `session(options)`: express-session 1.19's, one for one. */
 export interface SessionOptions {
-  /** Secret(s) used to sign the session ID cookie: the first signs, all verify. Falls back to `req.secret`. */
-  secret?: string | string[]
+  /** Secret(s) used to sign the session ID cookie, strings or Buffers: the first signs, all verify. Falls back to `req.secret`. */
+  secret?: string | Buffer | Array<string | Buffer>
   /** Cookie settings, or a function of the request returning them. */
   cookie?: CookieOptions | ((req: any) => CookieOptions)
   /** Generates a new session ID; defaults to 24 random bytes, base64url. */
@@ -73,4 +73,19 @@ export interface SessionOptions {
   store?: SessionStoreLike
   /** What happens when `req.session` is deleted or set to null: `'keep'` (default) or `'destroy'`. */
   unset?: 'destroy' | 'keep'
+  /**
+   * A store error at the end of the response (save, touch, destroy), data
+   * that cannot be serialized, or a cookie that cannot be written.
+   * `'respond'` sends the app's response as written and reports the error
+   * afterwards (`next(err)` on Node; logged on bunway and Request → Response
+   * servers, which have no later error path). `'error'` holds the response
+   * and lets the error handler answer instead, without the session cookie
+   * (on bunway: a 500; on Request → Response servers: a rejection).
+   * Default: `'respond'` on Node and Express, as express-session; `'error'`
+   * on bunway and Request → Response servers, so that no error goes unseen.
+   */
+  onSaveError?: OnSaveError
 }
+
+/** See `SessionOptions.onSaveError`. */
+export type OnSaveError = 'respond' | 'error'

@@ -3,6 +3,7 @@ import { sign } from 'cookie-signature'
 import { afterEach, describe, expect, it } from 'vitest'
 import session, { MemoryStore } from '../lib/index'
 import { Client, rawRequest, request, serve, type Served } from './helpers/http'
+import { until } from './helpers/until'
 
 let served: Served | undefined
 afterEach(async () => {
@@ -74,34 +75,54 @@ describe('stored data cannot reach a prototype', () => {
 })
 
 describe('a stored record that is odd is repaired or replaced, never a 500', () => {
+  // Repaired: the ID is kept. A repaired cookie with a lifetime is sent again
+  // (its expiry is reset, as express-session resets it), a browser-session one is not.
   it.each([
-    ['a mangled expiry date', { cookie: { originalMaxAge: 1000, expires: 'not a date', path: '/' }, n: 5 }, 6],
-    ['a cookie that is not an object', { cookie: 'oops', n: 5 }, 6],
-    ['a maxAge of the wrong type', { cookie: { maxAge: 'soon', path: '/' }, n: 5 }, 1]
-  ])('%s', async (_name, stored, expected) => {
+    ['a mangled expiry date', { cookie: { originalMaxAge: 1000, expires: 'not a date', path: '/' }, n: 5 }, 6, 'same id'],
+    ['a cookie that is not an object', { cookie: 'oops', n: 5 }, 6, 'none'],
+    ['a maxAge of the wrong type', { cookie: { maxAge: 'soon', path: '/' }, n: 5 }, 1, 'new id']
+  ])('%s', async (_name, stored, expected, cookie) => {
     const store = new MemoryStore()
     await store.set('odd', stored as any)
     const { url } = await app(store)
     const reply = await request(url, { cookie: signed('odd') })
     expect(reply.status).toBe(200)
     expect(JSON.parse(reply.body).n).toBe(expected)
-    // a fresh session sends its new cookie; a repaired one keeps its ID and browser-session cookie
-    expect(reply.setCookie).toHaveLength(expected === 1 ? 1 : 0)
+    const sent = reply.setCookie.map((line) => line.split(';')[0])
+    if (cookie === 'none') expect(sent).toEqual([])
+    else if (cookie === 'same id') expect(sent).toEqual([signed('odd')])
+    else expect(sent).toHaveLength(1), expect(sent[0]).not.toBe(signed('odd'))
   })
 })
 
 describe('req.session assigned something that is not a session', () => {
-  it('a string reaches the error handler with a clear error, and nothing is stored', async () => {
+  async function assigningString(onSaveError?: 'error') {
     const store = new MemoryStore()
+    const errors: any[] = []
     const app = express()
-    app.use(session({ secret: 'secret', resave: false, saveUninitialized: true, store }))
+    app.use(session({ secret: 'secret', resave: false, saveUninitialized: true, store, onSaveError }))
     app.get('/', (req: any, res) => {
       req.session = 'logged out'
       res.send('ok')
     })
-    app.use((err: any, _req: any, res: any, _next: any) => res.status(500).send(err.message))
+    app.use((err: any, _req: any, res: any, _next: any) => {
+      errors.push(err)
+      if (!res.headersSent) res.status(500).send(err.message)
+    })
     served = await serve(app)
-    const reply = await request(served.url)
+    return { reply: await request(served.url), store, errors }
+  }
+
+  it('a string: the response goes out as written, the clear error reaches next(err) after it, nothing is stored', async () => {
+    const { reply, store, errors } = await assigningString()
+    expect([reply.status, reply.body, reply.setCookie]).toEqual([200, 'ok', []])
+    await until(() => errors.length > 0)
+    expect(errors.map((err) => [err.code, err.message])).toEqual([['EINVALIDSESSION', 'req.session must be a session, a plain object or null, not string']])
+    expect(await store.length()).toBe(0)
+  })
+
+  it("a string, with onSaveError: 'error': the error handler answers instead", async () => {
+    const { reply, store } = await assigningString('error')
     expect([reply.status, reply.body, reply.setCookie]).toEqual([500, 'req.session must be a session, a plain object or null, not string', []])
     expect(await store.length()).toBe(0)
   })

@@ -1,6 +1,6 @@
 import * as cookie1 from 'cookie'
 import { describe, expect, it } from 'vitest'
-import { Cookie, cookieDataOf, cookieJson, readCookie } from '../lib/cookie'
+import { Cookie, readCookie } from '../lib/core/cookie'
 
 // express-session serializes with cookie 0.7; ours must give the same bytes.
 const cookie07 = require('express-session/node_modules/cookie')
@@ -68,68 +68,6 @@ describe('Cookie.serialize', () => {
 
   it('rejects an invalid name', () => {
     expect(() => new Cookie().serialize('bad name', 'v')).toThrow('argument name is invalid')
-  })
-})
-
-describe('cookieJson', () => {
-  it('is JSON.stringify(cookie) for every attribute combination, each one repeated and changed in turn', () => {
-    const cookies: Cookie[] = []
-    for (const attrs of combinations()) {
-      const cookie = new Cookie(attrs as any)
-      cookies.push(cookie)
-      // Also with a maxAge, an invalid date, and odd values the store must still write as JSON does.
-      const timed = new Cookie({ ...attrs, maxAge: 60_000 } as any)
-      cookies.push(timed)
-    }
-    const odd = new Cookie({ path: '/' })
-    odd.expires = new Date(NaN)
-    const objectDomain = new Cookie({ path: '/' })
-    ;(objectDomain as any).domain = { toJSON: () => 'from toJSON' }
-    const sameFieldsOtherDate = new Cookie({ path: '/' })
-    sameFieldsOtherDate.expires = new Date(Date.UTC(2031, 5, 6))
-    const undefinedOriginal = new Cookie({ path: '/' })
-    ;(undefinedOriginal as any).originalMaxAge = undefined
-    cookies.push(odd, objectDomain, new Cookie({ path: '/' }), sameFieldsOtherDate, undefinedOriginal, new Cookie({ path: '/' }))
-    let checked = 0
-    for (const cookie of cookies) {
-      // Twice: the second call may be answered from the remembered JSON.
-      expect(cookieJson(cookie)).toBe(JSON.stringify(cookie))
-      expect(cookieJson(cookie)).toBe(JSON.stringify(cookie))
-      checked++
-    }
-    // A cookie changed after it was serialized is serialized afresh.
-    const changing = new Cookie({ path: '/' })
-    expect(cookieJson(changing)).toBe(JSON.stringify(changing))
-    changing.httpOnly = false
-    expect(cookieJson(changing)).toBe(JSON.stringify(changing))
-    changing.maxAge = 1000
-    expect(cookieJson(changing)).toBe(JSON.stringify(changing))
-    changing.expires = new Date(changing.expires!.getTime() + 1)
-    expect(cookieJson(changing)).toBe(JSON.stringify(changing))
-    // Same attributes, same originalMaxAge (as loaded from a store), another date.
-    for (const day of [1, 2]) {
-      const loaded = new Cookie({ expires: new Date(Date.UTC(2032, 0, day)), originalMaxAge: 5000, path: '/' } as any)
-      expect(cookieJson(loaded)).toBe(JSON.stringify(loaded))
-    }
-    expect(checked).toBe(cookies.length)
-  })
-})
-
-describe('cookieDataOf', () => {
-  it('is JSON.parse, sharing one frozen object for the same JSON only when its values are primitives', () => {
-    const json = JSON.stringify(new Cookie({ path: '/', maxAge: 1000 }))
-    const first = cookieDataOf(json)
-    expect(first).toEqual(JSON.parse(json))
-    expect(cookieDataOf(json)).toBe(first)
-    expect(Object.isFrozen(first)).toBe(true)
-    const other = JSON.stringify(new Cookie({ path: '/other' }))
-    expect(cookieDataOf(other)).toEqual(JSON.parse(other))
-    const nested = '{"path":"/","odd":{"a":1}}'
-    const a = cookieDataOf(nested)
-    const b = cookieDataOf(nested)
-    expect(a).toEqual(JSON.parse(nested))
-    expect(a).not.toBe(b)
-    expect(() => cookieDataOf('{"path":')).toThrow()
   })
 })
 

@@ -1,11 +1,10 @@
 import express from 'express'
 import { EventEmitter } from 'events'
-import net from 'net'
 import { afterEach, describe, expect, it } from 'vitest'
 import session, { MemoryStore } from '../lib/index'
 import { Client, request, serve, type Served } from './helpers/http'
 import { FaultyStore, promiseStore } from './helpers/stores'
-import { heldResponses } from '../lib/adapters/node'
+import { until } from './helpers/until'
 
 let served: Served | undefined
 afterEach(async () => {
@@ -26,7 +25,8 @@ async function app(store: any, routes?: (app: any) => void, options: object = {}
   app.get('/read', (req: any, res: any) => res.send(String(req.session?.count ?? 'none')))
   app.use((err: any, _req: any, res: any, _next: any) => {
     errors.push(err)
-    res.status(500).send(`error: ${err.message}`)
+    // With onSaveError: 'respond' the response has gone out already.
+    if (!res.headersSent) res.status(500).send(`error: ${err.message}`)
   })
   served = await serve(app)
   return { client: new Client(served.url), errors }
@@ -41,26 +41,6 @@ describe('store failures reach next(err)', () => {
     const reply = await client.get('/count')
     expect(reply.status).toBe(500)
     expect(errors[0].code).toBe('ESTOREDOWN')
-  })
-
-  it('a failing save at the end of the response: the error handler answers instead', async () => {
-    const store = new FaultyStore()
-    store.failing.add('set')
-    const { client, errors } = await app(store)
-    const reply = await client.get('/count')
-    expect(reply.status).toBe(500)
-    expect(reply.body).toBe('error: set failed')
-    expect(reply.setCookie).toEqual([])
-    expect(errors).toHaveLength(1)
-  })
-
-  it('a failing touch', async () => {
-    const store = new FaultyStore()
-    const { client, errors } = await app(store)
-    await client.get('/count')
-    store.failing.add('touch')
-    expect((await client.get('/read')).status).toBe(500)
-    expect(errors[0].message).toBe('touch failed')
   })
 
   it('a store that throws synchronously', async () => {
@@ -132,24 +112,82 @@ describe('every store convention', () => {
   })
 })
 
-describe('session data that cannot be stored', () => {
-  it.each([
-    ['a circular reference, answered synchronously', 'sync', (s: any) => (s.self = s)],
-    ['a BigInt, answered later', 'async', (s: any) => (s.big = 10n)]
-  ])('%s reaches next(err) with a clear error', async (_name, timing, poison) => {
-    const { client, errors } = await app(new MemoryStore(), (app) => {
-      app.get('/poison', (req: any, res: any) => {
-        poison(req.session)
-        if (timing === 'sync') res.send('ok')
-        else setTimeout(() => res.send('ok'), 5)
-      })
+describe('errors at the end of the response', () => {
+  // What goes wrong, and how to make it go wrong after a first /count.
+  const late: Array<[string, (store: FaultyStore) => void, string, string, object?]> = [
+    ['a failing save', (store) => store.failing.add('set'), '/count', 'set failed'],
+    ['a failing touch', (store) => store.failing.add('touch'), '/read', 'touch failed'],
+    ['a failing destroy with unset: destroy', (store) => store.failing.add('destroy'), '/unset', 'destroy failed', { unset: 'destroy' }],
+    ['a circular reference', () => {}, '/poison-sync', 'cannot be serialized to JSON'],
+    ['a BigInt, answered later', () => {}, '/poison-later', 'cannot be serialized to JSON'],
+    ['an invalid cookie domain, found when Set-Cookie is written', () => {}, '/bad-domain', 'option domain is invalid']
+  ]
+  const routes = (app: any) => {
+    app.get('/poison-sync', (req: any, res: any) => {
+      req.session.self = req.session
+      res.send('ok')
     })
-    const reply = await client.get('/poison')
-    expect(reply.status).toBe(500)
-    expect(errors[0].code).toBe('ESESSIONSERIALIZE')
-    expect(errors[0].message).toMatch(/cannot be serialized to JSON/)
+    app.get('/poison-later', (req: any, res: any) => {
+      req.session.big = 10n
+      setTimeout(() => res.send('ok'), 5)
+    })
+    app.get('/bad-domain', (req: any, res: any) => {
+      req.session.cookie.maxAge = 60_000
+      req.session.cookie.domain = 'not a domain!'
+      res.send('ok')
+    })
+    app.get('/unset', (req: any, res: any) => {
+      req.session = null
+      res.send('ok')
+    })
+  }
+
+  it.each(late)("%s: by default the response goes out as written, then the error reaches next(err), as with express-session", async (_name, breakIt, path, message, options = {}) => {
+    const store = new FaultyStore()
+    const { client, errors } = await app(store, routes, options)
+    await client.get('/count')
+    breakIt(store)
+    const reply = await client.get(path)
+    expect(reply.status).toBe(200)
+    await until(() => errors.length > 0)
+    expect(errors).toHaveLength(1)
+    expect(errors[0].message).toContain(message)
     // the server is still alive
+    store.failing.clear()
     expect((await client.get('/count')).status).toBe(200)
+  })
+
+  it.each(late)("%s: with onSaveError: 'error' the error handler answers instead, without the cookie", async (_name, breakIt, path, message, options = {}) => {
+    const store = new FaultyStore()
+    const { client, errors } = await app(store, routes, { ...options, onSaveError: 'error' })
+    await client.get('/count')
+    breakIt(store)
+    const reply = await client.get(path)
+    expect(reply.status).toBe(500)
+    expect(reply.body).toContain(message)
+    expect(reply.setCookie).toEqual([])
+    expect(errors).toHaveLength(1)
+  })
+
+  it('a failing save still sends the cookie by default, as express-session does, and keeps the data it could', async () => {
+    const store = new FaultyStore()
+    store.failing.add('set')
+    const { client, errors } = await app(store)
+    const reply = await client.get('/count')
+    expect([reply.status, reply.body]).toEqual([200, '1'])
+    expect(reply.setCookie).toHaveLength(1)
+    await until(() => errors.length > 0)
+    expect(errors[0].code).toBe('ESTOREDOWN')
+  })
+
+  it('data that cannot be serialized is reported with its code, and nothing is stored', async () => {
+    const store = new FaultyStore()
+    const { client, errors } = await app(store, routes)
+    await client.get('/poison-sync')
+    await until(() => errors.length > 0)
+    expect(errors[0].code).toBe('ESESSIONSERIALIZE')
+    expect(errors[0].name).toBe('SessionError')
+    expect(await store.inner.length()).toBe(0)
   })
 })
 
@@ -181,33 +219,5 @@ describe('secrets and options', () => {
   it('never changes the options object it is given', () => {
     const options = Object.freeze({ secret: 's', cookie: Object.freeze({ maxAge: 1000 }) })
     expect(() => session(options as any)).not.toThrow()
-  })
-})
-
-describe('responses that never end', () => {
-  it('are let go once their client has gone, and the requests after them are not held either', async () => {
-    const app = express()
-    app.use(session({ secret: 'test', resave: false, saveUninitialized: true }))
-    app.get('/hang', () => {})
-    app.get('/ok', (_req: any, res: any) => res.send('ok'))
-    const server = await serve(app)
-    try {
-      const { port } = new URL(server.url)
-      // Three clients that give up on a response that never comes, one of them
-      // with a pipelined request still waiting behind it.
-      for (let i = 0; i < 3; i++) {
-        const socket = net.connect(Number(port), '127.0.0.1')
-        await new Promise((resolve) => socket.once('connect', resolve))
-        socket.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n' + (i === 0 ? 'GET /ok HTTP/1.1\r\nHost: x\r\n\r\n' : ''))
-        await new Promise((resolve) => setTimeout(resolve, 20))
-        socket.destroy()
-      }
-      expect(heldResponses()).toBeGreaterThanOrEqual(3)
-      const client = new Client(server.url)
-      for (let i = 0; i < 520; i++) await client.get('/ok')
-      expect(heldResponses()).toBe(0)
-    } finally {
-      await server.close()
-    }
   })
 })

@@ -69,12 +69,12 @@ describe('MemoryStore beyond the contract', () => {
     expect(store.size).toBe(0)
   })
 
-  it('gives back records as they were set: its cookie first, a nested member named cookie kept, a toJSON honoured', async () => {
+  it('gives back records as they were set: members in their order, a nested member named cookie kept, a toJSON honoured', async () => {
     const store = new MemoryStore({ sweepInterval: false })
     const plain = { n: 1, cookie: record(1000).cookie, nested: { cookie: 'not the session cookie' }, list: [{ cookie: 2 }] }
     await store.set('plain', plain)
     expect(await store.get('plain')).toEqual(JSON.parse(JSON.stringify(plain)))
-    expect(Object.keys((await store.get('plain')) as object)).toEqual(['cookie', 'n', 'nested', 'list'])
+    expect(Object.keys((await store.get('plain')) as object)).toEqual(['n', 'cookie', 'nested', 'list'])
     const custom = { cookie: record(1000).cookie, secret: 'kept out', toJSON: () => ({ cookie: plain.cookie, shown: true }) }
     await store.set('custom', custom as any)
     expect(await store.get('custom')).toEqual(JSON.parse(JSON.stringify(custom)))
@@ -89,8 +89,7 @@ describe('MemoryStore beyond the contract', () => {
 })
 
 describe('MemoryStore under the middleware', () => {
-  // The middleware takes an unmodified session's JSON from the store instead
-  // of serializing it again: these check that "unmodified" still means it.
+  // "Unmodified" must mean what express-session means, whatever the store holds.
   async function app(store: MemoryStore) {
     const app = express()
     app.use(session({ secret: 'test', store, resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }))
@@ -126,7 +125,7 @@ describe('MemoryStore under the middleware', () => {
     }
   })
 
-  it('keeps each session\'s own cookie, though sessions whose cookies serialize alike share one stored copy', async () => {
+  it('keeps each session\'s own cookie when a session changes only its own', async () => {
     const store = new MemoryStore({ sweepInterval: false })
     const { served, client } = await app(store)
     const other = new Client(served.url)

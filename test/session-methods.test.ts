@@ -1,7 +1,7 @@
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import session, { Cookie, MemoryStore, Session } from '../lib/index'
-import { dataJson } from '../lib/session'
+import { dataJson } from '../lib/core/session'
 import { Client, serve, type Served } from './helpers/http'
 import { FaultyStore } from './helpers/stores'
 

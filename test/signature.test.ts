@@ -1,8 +1,8 @@
 import { sign } from 'cookie-signature'
 import { describe, expect, it } from 'vitest'
-import { Signer } from '../lib/signature'
+import { Signer } from '../lib/core/signature'
 
-const cookie = (id: string, secret: string) => encodeURIComponent('s:' + sign(id, secret))
+const cookie = (id: string, secret: string | Buffer) => encodeURIComponent('s:' + sign(id, secret))
 
 describe('Signer', () => {
   it("signs as express-session does and reads back what it signed, and nothing tampered with", () => {
@@ -14,6 +14,14 @@ describe('Signer', () => {
     expect(signer.unsign(cookie('abc', 'new').slice(0, -3))).toBeUndefined()
     expect(signer.unsign('abc')).toBeUndefined()
     expect(signer.unsign('%E0%A4%A')).toBeUndefined()
+  })
+
+  it('takes Buffer secrets, alone or mixed with strings, as cookie-signature does', () => {
+    const key = Buffer.from('buffer secret')
+    const signer = new Signer([key, 'old'])
+    expect(signer.cookieValue('abc')).toBe(encodeURIComponent('s:' + sign('abc', key)))
+    expect(signer.unsign(cookie('xyz', 'old'))).toBe('xyz')
+    expect(new Signer(['old', key]).unsign(encodeURIComponent('s:' + sign('k', key)))).toBe('k')
   })
 
   it('stays bounded, and still verifies what it no longer remembers', () => {

@@ -1,23 +1,51 @@
-import type { Commit, RequestAccess, RequestState, SessionEngine } from '../engine'
-import { decorateRequest } from '../request'
+import type { Commit, RequestSession, RequestView, SessionEngine } from '../core/engine'
+import type { Secret } from '../core/signature'
+import { debug } from '../debug'
 import { startThenNext } from './start'
 
 /**
- * Reading a bunway request: its `req.headers` is a Fetch `Headers`, so headers
- * come through `req.get`; `req.secure` already honours `trust proxy`.
+ * What the engine reads from a bunway request: its `req.headers` is a Fetch
+ * `Headers`, so headers come through `req.get`; `req.secure` already
+ * honours `trust proxy`.
  */
-export const bunwayAccess: RequestAccess = {
-  header(req: any, name: string) {
-    return typeof req.get === 'function' ? req.get(name) : req.headers?.get?.(name) ?? undefined
-  },
-  encrypted(req: any) {
-    const url = req.original && req.original.url
+class BunwayRequestView implements RequestView {
+  readonly cookieHeader: string | undefined
+  readonly url: string
+
+  constructor(private readonly req: any) {
+    this.cookieHeader = this.header('cookie')
+    this.url = req.originalUrl || req.url || '/'
+  }
+
+  encrypted(): boolean {
+    const url = this.req.original && this.req.original.url
     return typeof url === 'string' && url.startsWith('https:')
-  },
-  originalUrl(req: any) {
-    return req.originalUrl || req.url || '/'
-  },
-  decorate: decorateRequest
+  }
+
+  frameworkSecure(): boolean {
+    return this.req.secure === true
+  }
+
+  forwardedProto(): string | undefined {
+    return this.header('x-forwarded-proto')
+  }
+
+  secret(): Secret | undefined {
+    return this.req.secret
+  }
+
+  signedCookies(): Record<string, unknown> | undefined {
+    return this.req.signedCookies
+  }
+
+  cookies(): Record<string, unknown> | undefined {
+    return this.req.cookies
+  }
+
+  private header(name: string): string | undefined {
+    const req = this.req
+    return (typeof req.get === 'function' ? req.get(name) : req.headers?.get?.(name)) ?? undefined
+  }
 }
 
 /** Is this a bunway response (its Response is built by `res.toResponse()`)? */
@@ -30,42 +58,45 @@ type Next = (err?: any) => void
 /**
  * The bunway adapter. bunway waits only for a middleware that returns a
  * promise, and builds its Response in `res.toResponse()`; so the session is
- * loaded before `next()`, and the cookie and the store write happen inside a
- * wrapped `toResponse`, which bunway awaits.
+ * loaded before `next()`, and the commit happens inside a wrapped
+ * `toResponse`, which bunway awaits (see ../shared/docs/bunway.md).
  */
 export function handleBunway(engine: SessionEngine, req: any, res: any, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, res, bunwayAccess, next, hookToResponse)
+  return startThenNext(engine, req, new BunwayRequestView(req), next, (state) => holdToResponse(engine, state, res))
 }
 
-function hookToResponse(state: RequestState, res: any): void {
-  let pending: Promise<void> | undefined
-  // toStreamingResponse may fall through to toResponse: commit only once.
-  const commitOnce = (): Promise<void> | undefined => {
-    if (pending) return pending
-    let commit: Commit
-    try {
-      commit = state.commit()
-    } catch (err) {
-      return (pending = Promise.reject(err))
-    }
-    if (commit.cookie) res.append('Set-Cookie', commit.cookie)
-    pending = commit.work || Promise.resolve()
-    return commit.work
-  }
+function holdToResponse(engine: SessionEngine, state: RequestSession, res: any): void {
+  let commit: Commit | undefined
   for (const method of ['toResponse', 'toStreamingResponse']) {
     const original = res[method]
     if (typeof original !== 'function') continue
     res[method] = function (this: any, ...args: unknown[]) {
-      const work = commitOnce()
-      if (!work) return original.apply(this, args)
-      return work.then(() => original.apply(this, args), failedResponse)
+      // toStreamingResponse may fall through to toResponse: commit only once.
+      if (commit !== undefined) return original.apply(this, args)
+      commit = state.commit()
+      const respond = () => {
+        if (commit!.cookie) res.append('Set-Cookie', commit!.cookie)
+        return original.apply(this, args)
+      }
+      const failed = (err: unknown) => {
+        // Past the route, bunway has no next(err): a 500, or (onSaveError: 'respond') a log line.
+        debug('commit failed after the route: %s', err)
+        if (engine.options.onSaveError !== 'respond') return errorResponse(err)
+        console.error('sessionware: the session could not be committed:', err)
+        return respond()
+      }
+      const error = commit.error
+      const done = (err: unknown) => (err === undefined ? respond() : failed(err))
+      if (!commit.work) return done(error)
+      return commit.work.then(
+        () => done(error),
+        (err) => done(error === undefined ? err : error)
+      )
     }
   }
 }
 
-// Past the route, bunway offers no next(err): answer 500 rather than send a
-// response that claims success for data that was not saved.
-function failedResponse(err: unknown): Response {
-  console.error('sessionware: the session could not be saved:', err)
+function errorResponse(err: unknown): Response {
+  console.error('sessionware: the session could not be committed:', err)
   return new Response('Internal Server Error', { status: 500, headers: { 'content-type': 'text/plain; charset=utf-8' } })
 }

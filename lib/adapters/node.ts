@@ -1,230 +1,166 @@
-import { IncomingMessage, OutgoingMessage, ServerResponse, type OutgoingHttpHeaders } from 'http'
-import { inheritedGetter, inheritsFrom } from '../lookup'
-import { decorateRequest } from '../request'
-import { decorateNodeRequest } from './node-request'
-import type { RequestAccess, RequestState, SessionEngine } from '../engine'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http'
+import { debug } from '../debug'
+import type { Commit, RequestSession, RequestView, SessionEngine } from '../core/engine'
+import type { Secret } from '../core/signature'
 import { startThenNext } from './start'
 
-// Node's own getters, called directly when nothing overrides them (see lib/lookup.ts).
-const headersOf = inheritedGetter(IncomingMessage.prototype, 'headers')
-const headersSent = inheritedGetter(OutgoingMessage.prototype, 'headersSent')
+type Next = (err?: any) => void
 
-/** Reading a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
-export const nodeAccess: RequestAccess = {
-  header(req: IncomingMessage, name: string) {
-    const value = headersOf(req)[name]
-    return Array.isArray(value) ? value.join(', ') : value
-  },
-  encrypted(req: any) {
+/** What the engine reads from a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
+class NodeRequestView implements RequestView {
+  readonly cookieHeader: string | undefined
+  readonly url: string
+
+  constructor(private readonly req: any) {
+    this.cookieHeader = req.headers.cookie
+    this.url = req.originalUrl || req.url || '/'
+  }
+
+  encrypted(): boolean {
+    const req = this.req
     return Boolean((req.socket && req.socket.encrypted) || (req.connection && req.connection.encrypted))
-  },
-  originalUrl(req: any) {
-    return req.originalUrl || req.url || '/'
-  },
-  decorate(req: any, store: unknown) {
-    return req instanceof IncomingMessage ? decorateNodeRequest(req, store) : decorateRequest(req, store)
+  }
+
+  frameworkSecure(): boolean {
+    return this.req.secure === true
+  }
+
+  forwardedProto(): string | undefined {
+    const value = (this.req as IncomingMessage).headers['x-forwarded-proto']
+    return Array.isArray(value) ? value.join(',') : value
+  }
+
+  secret(): Secret | undefined {
+    return this.req.secret
+  }
+
+  signedCookies(): Record<string, unknown> | undefined {
+    return this.req.signedCookies
+  }
+
+  cookies(): Record<string, unknown> | undefined {
+    return this.req.cookies
   }
 }
 
-type Next = (err?: any) => void
-type WriteHead = ServerResponse['writeHead']
-type End = ServerResponse['end']
-
 /**
- * The Node adapter: loads the session, then adds the cookie when the headers
- * go out and holds `res.end` until the store has answered. A store failure
- * reaches `next(err)`, so the app's error handler answers instead.
+ * The Node adapter: loads the session, then wraps this response's `writeHead`
+ * and `end` (own properties of this response only, as express-session does).
+ * The commit happens when the headers go out; `end` is held until the store
+ * has answered, so the next request sees the saved session.
  */
 export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, res, nodeAccess, next, hookResponse)
+  return startThenNext(engine, req, new NodeRequestView(req), next, (state) => holdResponse(engine, state, res, next))
 }
 
-/**
- * How the response is held: `writeHead` and `end` of `ServerResponse.prototype`
- * are wrapped once, and each response's hook is kept aside in a Map until the
- * response ends. Express gives every response its own hidden class, so a
- * property added to one (`res.end = …`) copies that class and slows every
- * later property access in Node's own writeHead (measured: about 4 µs per
- * request). When something wrapped this response's `writeHead` or `end`
- * before the session middleware ran, the hook wraps them on the response
- * itself instead, as express-session does, so that the wrappers still run in
- * the order they were installed.
- *
- * Not a WeakMap: a hook leads back to its response (through the request), and
- * V8's young-generation collector keeps such an entry alive, so every request
- * would be promoted to the old generation (measured: about 5 µs per request
- * more garbage collection).
- */
-const hooks = new Map<ServerResponse, ResponseHook>()
-const OWN_HOOK = Symbol('sessionware.responseHook')
-let prototypeWriteHead: WriteHead | undefined
-let prototypeEnd: End | undefined
-
-// Responses that end without our end (their client went away, or the app
-// called the original end directly) are dropped from `hooks` every so often.
-const SWEEP_EVERY = 512
-let hookedSinceSweep = 0
-
-function hookResponse(state: RequestState, res: ServerResponse, next: Next): void {
-  if (prototypeWriteHead === undefined) wrapPrototype()
-  const proto = ServerResponse.prototype
-  if (proto.writeHead === sessionWriteHead && proto.end === sessionEnd && inheritsFrom(res, proto, 'writeHead', 'end')) {
-    hooks.set(res, new ResponseHook(state, next, prototypeWriteHead!, prototypeEnd!))
-    if (++hookedSinceSweep >= SWEEP_EVERY) sweepHooks()
-    return
-  }
-  ;(res as any)[OWN_HOOK] = new ResponseHook(state, next, res.writeHead, res.end)
-  res.writeHead = ownWriteHead as WriteHead
-  res.end = ownEnd as End
+function holdResponse(engine: SessionEngine, state: RequestSession, res: ServerResponse, next: Next): void {
+  const hold = new ResponseHold(engine, state, next, res.writeHead, res.end)
+  res.writeHead = function writeHead(this: ServerResponse, ...args: any[]) {
+    return hold.writeHead(this, args)
+  } as ServerResponse['writeHead']
+  res.end = function end(this: ServerResponse, chunk?: any, encoding?: any, callback?: any) {
+    return hold.end(this, chunk, encoding, callback)
+  } as ServerResponse['end']
 }
 
-/** How many responses are held (for tests). */
-export function heldResponses(): number {
-  return hooks.size
-}
-
-function sweepHooks(): void {
-  hookedSinceSweep = 0
-  for (const res of hooks.keys()) if (isOver(res)) hooks.delete(res)
-}
-
-function isOver(res: any): boolean {
-  // A pipelined response whose connection closed before its turn has no
-  // socket and is not destroyed; its request still knows the socket.
-  return res.writableEnded || res.destroyed || res.closed || Boolean(res.req && res.req.socket && res.req.socket.destroyed)
-}
-
-function wrapPrototype(): void {
-  const proto = ServerResponse.prototype
-  prototypeWriteHead = proto.writeHead
-  prototypeEnd = proto.end
-  proto.writeHead = sessionWriteHead as WriteHead
-  proto.end = sessionEnd as End
-}
-
-// One object per response holds what the wrapped writeHead/end need; the
-// wrappers themselves are shared, so a request allocates no closures.
-class ResponseHook {
-  /** The cookie decided at `end`, added when the headers go out, where the session's wrapper runs. */
-  pendingCookie: string | undefined
-  reported = false
-  headersHandled = false
-  ended = false
+/** One response's hold: the original methods, the commit, and what is left to do. */
+class ResponseHold {
+  private commit: Commit | undefined
+  /** The cookie to add when the headers go out (decided at `end`, added in `writeHead`, where express-session adds it). */
+  private pendingCookie: string | undefined
+  private headersHandled = false
+  private ended = false
+  private reported = false
 
   constructor(
-    readonly state: RequestState,
-    readonly next: Next,
-    readonly writeHead: WriteHead,
-    readonly end: End
+    private readonly engine: SessionEngine,
+    private readonly state: RequestSession,
+    private readonly next: Next,
+    private readonly originalWriteHead: ServerResponse['writeHead'],
+    private readonly originalEnd: ServerResponse['end']
   ) {}
 
-  addCookie(res: ServerResponse, line: string | undefined): void {
-    if (!line) return
-    // Read from the prototype when nothing overrides it there (see lib/lookup.ts);
-    // read now, not at load time, so that instrumentation installed later still runs.
-    const methods: OutgoingMessage = inheritsFrom(res, OutgoingMessage.prototype, 'getHeader', 'setHeader') ? OutgoingMessage.prototype : res
-    const previous = methods.getHeader.call(res, 'Set-Cookie')
-    methods.setHeader.call(res, 'Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
-  }
-
-  report(err: unknown): void {
-    if (this.reported) return
-    this.reported = true
-    process.nextTick(this.next, err)
-  }
-
-  // Before the headers went out, the error handler answers in place of the
-  // response; after, the response is finished and the error still reported.
-  fail(res: ServerResponse, err: unknown, chunk: any, encoding: any, callback: any): ServerResponse {
-    if (res.headersSent) this.end.call(res, chunk, encoding, callback)
-    // The error handler's response carries no session cookie.
-    this.pendingCookie = undefined
+  writeHead(res: ServerResponse, args: any[]): ServerResponse {
+    if (this.headersHandled) return (this.originalWriteHead as Function).apply(res, args)
     this.headersHandled = true
-    hooks.delete(res)
-    this.report(err)
+    let [statusCode, reason, headers] = args
+    if (typeof reason !== 'string') {
+      headers = reason
+      reason = undefined
+    }
+    // Headers passed to writeHead() win over setHeader(): apply them first,
+    // so the session cookie joins them instead of being replaced (as on-headers does).
+    if (headers) applyHeaders(res, headers)
+    if (this.commit === undefined) {
+      // The headers leave before end() (an explicit writeHead, a streamed body): commit now.
+      const commit = this.commitNow()
+      if (commit.error !== undefined) this.report(commit.error)
+      else this.pendingCookie = commit.cookie
+    }
+    if (this.pendingCookie !== undefined) addCookie(res, this.pendingCookie)
+    return reason === undefined ? this.originalWriteHead.call(res, statusCode) : this.originalWriteHead.call(res, statusCode, reason)
+  }
+
+  end(res: ServerResponse, chunk: any, encoding: any, callback: any): ServerResponse {
+    // A second end (an error handler answering in place of the response) goes straight through.
+    if (this.ended) return this.originalEnd.call(res, chunk, encoding, callback)
+    this.ended = true
+    const committedHere = this.commit === undefined
+    const commit = committedHere ? this.commitNow() : this.commit!
+    // An error found by a commit in writeHead was reported there.
+    const found = committedHere ? commit.error : undefined
+    if (!commit.work) return this.finish(res, found, chunk, encoding, callback)
+    commit.work.then(
+      () => this.finish(res, found, chunk, encoding, callback),
+      (err) => this.finish(res, found === undefined ? err : found, chunk, encoding, callback)
+    )
     return res
   }
-}
 
-// The prototype's wrappers run for every response in the process, with or
-// without a session: the first check must stay cheap. A hook that already ran
-// passes through, so a chain of own wrappers that ends in the prototype's
-// does not act twice.
-
-function sessionWriteHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
-  const hook = hooks.get(this)
-  if (hook === undefined || hook.headersHandled) return (prototypeWriteHead as Function).apply(this, arguments)
-  return writeHeadWithSession(this, hook, statusCode, reason, headers)
-}
-
-function sessionEnd(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
-  const hook = hooks.get(this)
-  if (hook === undefined || hook.ended) return (prototypeEnd as Function).apply(this, arguments)
-  return endWithSession(this, hook, chunk, encoding, callback)
-}
-
-// Own wrappers, for a response whose writeHead/end were wrapped before ours.
-function ownWriteHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any): ServerResponse {
-  const hook: ResponseHook = (this as any)[OWN_HOOK]
-  if (this.writeHead === ownWriteHead) this.writeHead = hook.writeHead
-  if (hook.headersHandled) return (hook.writeHead as Function).apply(this, arguments)
-  return writeHeadWithSession(this, hook, statusCode, reason, headers)
-}
-
-function ownEnd(this: ServerResponse, chunk?: any, encoding?: any, callback?: any): ServerResponse {
-  const hook: ResponseHook = (this as any)[OWN_HOOK]
-  if (this.end === ownEnd) this.end = hook.end
-  if (hook.ended) return (hook.end as Function).apply(this, arguments)
-  return endWithSession(this, hook, chunk, encoding, callback)
-}
-
-function writeHeadWithSession(res: ServerResponse, hook: ResponseHook, statusCode: number, reason: any, headers: any): ServerResponse {
-  hook.headersHandled = true
-  // Headers passed to writeHead() win over setHeader(); apply them first so
-  // the session cookie is added to them, not replaced by them (as on-headers does).
-  if (typeof reason !== 'string') {
-    headers = reason
-    reason = undefined
+  private commitNow(): Commit {
+    return (this.commit = this.state.commit())
   }
-  try {
-    if (headers) applyHeaders(res, headers)
-    const pending = hook.pendingCookie
-    hook.addCookie(res, pending === undefined ? hook.state.headerCookie() : pending)
-  } catch (err) {
-    hook.report(err)
+
+  /**
+   * Release the response. On an error, with `onSaveError: 'error'` and the
+   * headers still unsent, the error handler answers instead, without the
+   * cookie; otherwise the response goes out as written and the error follows.
+   */
+  private finish(res: ServerResponse, err: unknown, chunk: any, encoding: any, callback: any): ServerResponse {
+    if (err !== undefined && this.engine.options.onSaveError === 'error' && !res.headersSent) {
+      debug('no Set-Cookie: %s (onSaveError: error, the error handler answers)', errorText(err))
+      this.report(err, true)
+      return res
+    }
+    // Added when the headers go out, unless they already have.
+    this.pendingCookie = this.commit!.cookie
+    const result = this.originalEnd.call(res, chunk, encoding, callback)
+    if (err !== undefined) this.report(err)
+    return result
   }
-  return reason === undefined ? hook.writeHead.call(res, statusCode) : hook.writeHead.call(res, statusCode, reason)
+
+  // As express-session: after the response, on the next turn of the event loop.
+  private report(err: unknown, now = false): void {
+    if (this.reported) return
+    this.reported = true
+    debug('error passed to next(err): %s', errorText(err))
+    if (now) process.nextTick(this.next, err)
+    else setImmediate(this.next, err)
+  }
 }
 
-function endWithSession(res: ServerResponse, hook: ResponseHook, chunk: any, encoding: any, callback: any): ServerResponse {
-  hook.ended = true
-  let commit
-  try {
-    commit = hook.state.commit()
-    // The headers go out through writeHead, even from end(): the cookie is
-    // added there, so writeHead wrappers see it as they would with express-session.
-    if (commit.cookie !== undefined && !headersSent(res)) hook.pendingCookie = commit.cookie
-  } catch (err) {
-    return hook.fail(res, err, chunk, encoding, callback)
-  }
-  if (!commit.work) return endAndRelease(res, hook, chunk, encoding, callback)
-  commit.work.then(
-    () => endAndRelease(res, hook, chunk, encoding, callback),
-    (err) => hook.fail(res, err, chunk, encoding, callback)
-  )
-  return res
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
-// The hook stays until the original end returns: the headers go out inside it.
-function endAndRelease(res: ServerResponse, hook: ResponseHook, chunk: any, encoding: any, callback: any): ServerResponse {
-  const result = hook.end.call(res, chunk, encoding, callback)
-  hooks.delete(res)
-  return result
+function addCookie(res: ServerResponse, line: string): void {
+  const previous = res.getHeader('Set-Cookie')
+  res.setHeader('Set-Cookie', previous === undefined ? [line] : ([] as any[]).concat(previous, line))
 }
 
 function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[]): void {
   if (Array.isArray(headers)) {
-    const pairs = Array.isArray(headers[0]) ? headers : chunk(headers)
+    const pairs = Array.isArray(headers[0]) ? headers : toPairs(headers)
     for (const [key, value] of pairs) res.setHeader(key, value)
   } else {
     for (const key of Object.keys(headers)) {
@@ -234,7 +170,7 @@ function applyHeaders(res: ServerResponse, headers: OutgoingHttpHeaders | any[])
   }
 }
 
-function chunk(flat: any[]): any[][] {
+function toPairs(flat: any[]): any[][] {
   const pairs: any[][] = []
   for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]])
   return pairs

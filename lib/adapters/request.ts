@@ -1,8 +1,6 @@
-import type { RequestFields } from './engine'
-
 /**
- * Helpers installed on every request the middleware serves: connect-flash's
- * `req.flash` and the promise helpers Bun session libraries offer.
+ * Helpers every adapter puts on the requests it serves: connect-flash's
+ * `req.flash` and the promise helpers the Bun session libraries offer.
  */
 
 /** `req.flash(type, msg)`, `req.flash(type)`, `req.flash()`, with connect-flash's semantics. */
@@ -21,12 +19,10 @@ export function destroySession(this: any): Promise<void> {
   return this.session ? this.session.destroy() : Promise.resolve()
 }
 
-/** The plain way: own properties on each request (bunway, Fetch Requests); `req.sessionID` is the request's own. */
-export function decorateRequest(req: any, store: unknown): RequestFields {
-  req.sessionStore = store
+/** Own properties of this request only: nothing shared, no prototype touched. */
+export function decorateRequest(req: any): void {
   // An app that mounted connect-flash first keeps its own; both use session.flash.
   if (typeof req.flash !== 'function') req.flash = flash
   req.regenerateSession = regenerateSession
   req.destroySession = destroySession
-  return req
 }

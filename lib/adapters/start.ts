@@ -1,35 +1,39 @@
-import type { RequestAccess, RequestState, SessionEngine } from '../engine'
+import type { RequestSession, RequestView, SessionEngine } from '../core/engine'
+import { decorateRequest } from './request'
 
 type Next = (err?: any) => void
 
 /**
  * The `(req, res, next)` side shared by the Node and bunway adapters: start
- * the session, let `hook(state, res, next)` wrap the response, then call
- * `next()`; any error goes to `next(err)`. When the store has to be asked,
- * the returned promise settles after `next()` was called (bunway waits for
- * it; Express ignores it) and never rejects.
+ * the session, let `hold(state)` hook the response, then call `next()`; any
+ * error goes to `next(err)`. When the store has to be asked, the returned
+ * promise settles after `next()` was called (bunway waits for it; Express
+ * ignores it) and never rejects.
  */
-export function startThenNext<Res>(
+export function startThenNext(
   engine: SessionEngine,
   req: any,
-  res: Res,
-  access: RequestAccess,
+  view: RequestView,
   next: Next,
-  hook: (state: RequestState, res: Res, next: Next) => void
+  hold: (state: RequestSession) => void
 ): void | Promise<void> {
-  let started: RequestState | Promise<RequestState> | undefined
+  let started: RequestSession | Promise<RequestSession> | undefined
   try {
-    started = engine.start(req, access)
+    started = engine.start(req, view)
   } catch (err) {
     return next(err)
   }
   if (!started) return next()
   if (started instanceof Promise) {
-    return started.then((state) => {
-      hook(state, res, next)
-      next()
-    }).catch(next)
+    return started
+      .then((state) => {
+        decorateRequest(req)
+        hold(state)
+        next()
+      })
+      .catch(next)
   }
-  hook(started, res, next)
+  decorateRequest(req)
+  hold(started)
   next()
 }

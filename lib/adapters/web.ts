@@ -1,7 +1,9 @@
-import { SessionEngine, type RequestAccess, type RequestState } from '../engine'
+import { SessionEngine, type RequestSession, type RequestView } from '../core/engine'
+import type { Secret } from '../core/signature'
+import { debug } from '../debug'
 import { resolveOptions } from '../options'
-import { decorateRequest } from '../request'
 import type { SessionOptions } from '../types'
+import { decorateRequest } from './request'
 
 /** A Fetch `Request` carrying its session, as handlers see it. */
 export type SessionRequest = Request & {
@@ -35,15 +37,42 @@ export interface WebSessions {
 
 const STATE = Symbol('sessionware.web')
 
-export const webAccess: RequestAccess = {
-  header: (req: Request, name: string) => req.headers.get(name) ?? undefined,
-  encrypted: (req: Request) => req.url.startsWith('https:'),
-  originalUrl(req: Request) {
-    const url = req.url
+/** What the engine reads from a Fetch `Request`. */
+class WebRequestView implements RequestView {
+  readonly cookieHeader: string | undefined
+  readonly url: string
+
+  constructor(private readonly request: Request) {
+    this.cookieHeader = request.headers.get('cookie') ?? undefined
+    const url = request.url
     const start = url.indexOf('/', url.indexOf('//') + 2)
-    return start === -1 ? '/' : url.slice(start)
-  },
-  decorate: decorateRequest
+    this.url = start === -1 ? '/' : url.slice(start)
+  }
+
+  encrypted(): boolean {
+    return this.request.url.startsWith('https:')
+  }
+
+  // A Fetch Request has no framework verdict of its own: only TLS, or X-Forwarded-Proto with `proxy: true`.
+  frameworkSecure(): boolean {
+    return false
+  }
+
+  forwardedProto(): string | undefined {
+    return this.request.headers.get('x-forwarded-proto') ?? undefined
+  }
+
+  secret(): Secret | undefined {
+    return (this.request as any).secret
+  }
+
+  signedCookies(): Record<string, unknown> | undefined {
+    return (this.request as any).signedCookies
+  }
+
+  cookies(): Record<string, unknown> | undefined {
+    return (this.request as any).cookies
+  }
 }
 
 /** Create sessions for Request → Response handlers, with `session()`'s options. */
@@ -52,9 +81,11 @@ export function webSession(options?: SessionOptions): WebSessions {
 
   /** Load the session; true when this call started it (and so commits it). */
   async function start(request: Request): Promise<boolean> {
-    const state = await engine.start(request, webAccess)
-    if (state) Object.defineProperty(request, STATE, { value: state, configurable: true })
-    return state !== undefined
+    const state = await engine.start(request, new WebRequestView(request))
+    if (!state) return false
+    decorateRequest(request)
+    Object.defineProperty(request, STATE, { value: state, configurable: true })
+    return true
   }
 
   async function load(request: Request): Promise<SessionRequest> {
@@ -63,11 +94,18 @@ export function webSession(options?: SessionOptions): WebSessions {
   }
 
   async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
-    const state = (request as any)[STATE] as RequestState | undefined
+    const state = (request as any)[STATE] as RequestSession | undefined
     if (!state || !response) return response
     delete (request as any)[STATE]
-    const { cookie, work } = state.commit()
-    if (work) await work
+    const { cookie, work, error } = state.commit()
+    let problem = error
+    if (work) await work.catch((err) => (problem ??= err))
+    if (problem !== undefined) {
+      // No later error path exists here: by default the caller gets the rejection.
+      if (engine.options.onSaveError !== 'respond') throw problem
+      console.error('sessionware: the session could not be committed:', problem)
+      debug('commit failed: %s', problem)
+    }
     return (cookie ? withCookie(response, cookie) : response) as R
   }
 

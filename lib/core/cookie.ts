@@ -1,4 +1,4 @@
-import type { CookieData, CookieOptions } from './types'
+import type { CookieData, CookieOptions } from '../types'
 
 /**
  * The session cookie, with express-session's semantics: `maxAge` is the time
@@ -88,51 +88,8 @@ export class Cookie {
 }
 
 /**
- * `JSON.stringify(cookie)`: what a store keeps under `record.cookie`.
- * MemoryStore writes it on every save, and most cookies of an app serialize
- * alike (same attributes, no expiry, or the same one within a request
- * burst), so the last one is remembered, compared field by field.
- */
-export function cookieJson(cookie: Cookie): string {
-  if (Object.getPrototypeOf(cookie) !== Cookie.prototype) return JSON.stringify(cookie)
-  const expires = cookie.expires
-  const time = expires == null ? expires : Object.getPrototypeOf(expires) === Date.prototype ? expires.getTime() : undefined
-  const last = lastCookieJson
-  if (last !== undefined && time !== undefined && Object.is(last.time, time) && last.shape.matches(cookie)) return last.json
-  const json = JSON.stringify(cookie)
-  // Only attributes whose JSON follows from their value alone are remembered.
-  const data: { [key: string]: unknown } = cookie.data as any
-  let plain = time !== undefined
-  for (const key in data) {
-    if (key !== 'expires' && data[key] !== null && typeof data[key] === 'object') plain = false
-  }
-  lastCookieJson = plain ? { shape: new CookieShape(cookie), time, json } : undefined
-  return json
-}
-
-let lastCookieJson: { shape: CookieShape; time: number | null | undefined; json: string } | undefined
-
-/**
- * `JSON.parse(json)` for a stored cookie. Sessions stored by MemoryStore
- * share their cookie's JSON when it serializes alike (see `cookieJson`), so
- * the last one parsed is remembered; its values are all primitives, so the
- * object can be shared (it is only read, to make each request's Cookie).
- */
-export function cookieDataOf(json: string): CookieData {
-  const last = lastCookieData
-  if (last !== undefined && last.json === json) return last.data
-  const data = JSON.parse(json)
-  let shareable = data !== null && typeof data === 'object'
-  if (shareable) for (const key in data) if (data[key] !== null && typeof data[key] === 'object') shareable = false
-  lastCookieData = shareable ? { json, data: Object.freeze(data) } : undefined
-  return data
-}
-
-let lastCookieData: { json: string; data: CookieData } | undefined
-
-/**
  * A cookie's attributes other than its expiry: the engine keeps one to tell
- * when the app changed them, `cookieJson` to tell a cookie it serialized before.
+ * when the app changed them.
  */
 export class CookieShape {
   private readonly originalMaxAge: unknown
@@ -167,6 +124,20 @@ export class CookieShape {
       this.partitioned === cookie.partitioned
     )
   }
+}
+
+/** Rebuild a Cookie from a stored record's `cookie` (dates arrive as strings); `defaults` when there is none. */
+export function cookieFromRecord(data: any, defaults?: object): Cookie {
+  if (!data || typeof data !== 'object') return new Cookie(defaults as any)
+  const { expires, originalMaxAge } = data
+  const cookie = new Cookie(data)
+  if (typeof expires === 'string') {
+    const date = new Date(expires)
+    // A mangled date would make every response fail to serialize the cookie.
+    cookie.expires = Number.isNaN(date.getTime()) ? null : date
+  }
+  cookie.originalMaxAge = originalMaxAge ?? null
+  return cookie
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/

@@ -1,56 +1,58 @@
-import { Cookie, CookieShape, cookieDataOf, readCookie, setCookieLine } from './cookie'
-import type { ResolvedOptions } from './options'
-import { readUsuallyAbsent } from './lookup'
-import { serializeError } from './record'
+import { debug, debugEnabled } from '../debug'
+import { SessionError } from '../errors'
+import type { ResolvedOptions } from '../options'
+import { serializeError } from '../record'
+import { bridgeStore, type BridgedStore } from '../store-bridge'
+import type { CookieOptions, SessionRecord } from '../types'
+import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
+import { cookieVerdict, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { Session, dataJson, type SessionHost } from './session'
-import { Signer } from './signature'
-import { cookieFromRecord } from './store'
-import { bridgeStore, type BridgedStore, type StoredJson } from './store-bridge'
-import type { CookieData, CookieOptions, SessionRecord } from './types'
+import { Signer, type Secret } from './signature'
 
 /**
- * How the engine reads a request, whatever framework it comes from. Each
- * adapter provides one; the engine itself knows nothing of Node or Bun.
+ * What the engine reads from a request. Each adapter builds one per request
+ * from its framework's request; the engine knows nothing else about it.
  */
-export interface RequestAccess {
-  /** A request header by lower-case name. */
-  header(req: any, name: string): string | undefined
-  /** Whether the connection itself is TLS. */
-  encrypted(req: any): boolean
-  /** The request's full original URL (path and query). */
-  originalUrl(req: any): string
-  /**
-   * Give `req` the fields and helpers the middleware provides: `sessionStore`,
-   * `sessionID`, `flash`, `regenerateSession`, `destroySession`. Returns
-   * where `req.sessionID` is kept, for the engine to read and write it
-   * without going through the request.
-   */
-  decorate(req: any, store: unknown): RequestFields
+export interface RequestView extends SecureFacts {
+  /** The raw `Cookie` header. */
+  readonly cookieHeader: string | undefined
+  /** The request's original URL: path and query, or an absolute URL. */
+  readonly url: string
+  /** cookie-parser's `req.secret`, used when `session()` has no `secret`. */
+  secret(): Secret | undefined
+  /** cookie-parser's `req.signedCookies` and `req.cookies`, read when the header has no valid session cookie. */
+  signedCookies(): Record<string, unknown> | undefined
+  cookies(): Record<string, unknown> | undefined
 }
 
 /**
- * Where a request's `sessionID` lives: the request itself, or (on Node)
- * the record its `sessionID` accessor reads. On an Express request that
- * accessor is inherited, and every read of it is a slow lookup (see
- * lib/lookup.ts), so the engine keeps this at hand.
+ * What the adapter must do when the response goes out: add `cookie` as a
+ * `Set-Cookie` line, hold the response until `work` settles, and report
+ * `error`. A commit with none of them asks for nothing.
  */
-export interface RequestFields {
-  sessionID: string | undefined
-}
-
-/** What the adapter must do when the response is about to go out. */
 export interface Commit {
-  /** A `Set-Cookie` line to append, if one is due. */
-  cookie?: string
-  /** The store write to wait for before releasing the response, if any. */
-  work?: Promise<void>
+  readonly cookie?: string
+  readonly work?: Promise<void>
+  /** Data that cannot be serialized, or a cookie that cannot be written. */
+  readonly error?: unknown
 }
 
-/** The framework-free session engine behind `session(options)`. */
+const NOTHING: Commit = Object.freeze({})
+
+/**
+ * The framework-free session engine behind `session(options)`: it loads or
+ * creates a request's session and, once per response, decides what to send
+ * and store (lib/core/decide.ts holds the rules).
+ *
+ * The request object (`req`) is only a carrier: the engine sets its
+ * `session`, `sessionID` and `sessionStore`, as express-session does, and
+ * hands it to `genid` and a `cookie` function.
+ */
 export class SessionEngine {
   readonly options: ResolvedOptions
   readonly store: BridgedStore
   private readonly signer: Signer | undefined
+  // Signers for `req.secret` values (cookie-parser), by secret; at most a few.
   private readonly requestSigners = new Map<string, Signer>()
   private ready = true
 
@@ -60,47 +62,58 @@ export class SessionEngine {
     this.signer = options.secrets && new Signer(options.secrets)
     const store = options.store
     if (typeof store.on === 'function') {
-      store.on('disconnect', () => (this.ready = false))
-      store.on('connect', () => (this.ready = true))
+      store.on('disconnect', () => {
+        debug('store disconnected: requests get no session until it connects')
+        this.ready = false
+      })
+      store.on('connect', () => {
+        debug('store connected')
+        this.ready = true
+      })
     }
-    // express-session's Store.prototype.regenerate relies on this.
-    ;(store as any).generate = (req: any) => this.generateFor(req, this.cookieOptions(req))
+    // express-session's Store#regenerate calls this, as every store's does.
+    ;(store as any).generate = (req: any) => this.generate(req, this.cookieOptions(req))
   }
 
   /**
-   * Load or create `req.session`. Returns the request's state (a promise when
-   * the store must be asked), or `undefined` when this request gets no
-   * session: one is already there, the store is disconnected, or the cookie
-   * path does not match. Throws when no secret is available.
+   * Load or create `req.session`. Returns the request's session state (a
+   * promise when the store must be asked), or `undefined` when this request
+   * gets no session: it has one already, the store is disconnected, or the
+   * URL is outside the cookie's path. Throws when no secret is available.
    */
-  start(req: any, access: RequestAccess): RequestState | Promise<RequestState> | undefined {
-    if (readUsuallyAbsent(req, 'session') || !this.ready) return undefined
+  start(req: any, view: RequestView): RequestSession | Promise<RequestSession> | undefined {
+    if (req.session) {
+      debug('session already present: this middleware leaves the request alone')
+      return undefined
+    }
+    if (!this.ready) {
+      debug('store is disconnected: no session, no Set-Cookie')
+      return undefined
+    }
     const cookieOptions = this.cookieOptions(req)
-    if (!onCookiePath(access.originalUrl(req), cookieOptions.path)) return undefined
-
-    const signer = this.signerFor(req)
-    const fields = access.decorate(req, this.options.store)
-    const state = new RequestState(this, req, fields, access, signer, cookieOptions)
-    const cookieId = (fields.sessionID = this.readCookie(req, access, signer))
-    state.cookieId = cookieId
+    if (!onCookiePath(view.url, cookieOptions.path)) {
+      debug('pathname mismatch: %s is outside cookie path %s: no session, no Set-Cookie', view.url, cookieOptions.path)
+      return undefined
+    }
+    const signer = this.signerFor(view)
+    req.sessionStore = this.options.store
+    const cookieId = (req.sessionID = this.readCookie(view, signer))
+    const state = new RequestSession(this, req, view, signer, cookieOptions, cookieId)
     if (!cookieId) {
+      debug('no session ID sent: generating a session')
       state.generate()
       return state
     }
-    const sync = this.store.sync
-    if (sync) return state.loadStored(sync.read(cookieId))
+    debug('fetching %s', cookieId)
     return this.store.get(cookieId).then((record) => state.load(record))
   }
 
-  /** Give `req` a brand-new session with a new ID. */
-  generateFor(req: any, cookieOptions: CookieOptions, access?: RequestAccess, host?: RequestState): Session {
-    const id = this.options.genid(req)
-    if (host) host.fields.sessionID = id
-    else req.sessionID = id
-    const session = new Session(req, undefined, host)
-    session.cookie = new Cookie(cookieOptions)
+  /** Give `req` a brand-new session with a new ID (also `store.generate`). */
+  generate(req: any, cookieOptions: CookieOptions, host?: RequestSession): Session {
+    req.sessionID = this.options.genid(req)
+    const session = new Session(req, undefined, host, new Cookie(cookieOptions))
     if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
-      const secure = access ? this.isSecure(req, access) : req.secure === true
+      const secure = host ? host.isSecure() : req.secure === true
       if (cookieOptions.secure === 'auto') session.cookie.secure = secure
       if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax'
     }
@@ -108,15 +121,10 @@ export class SessionEngine {
     return session
   }
 
-  /** express-session's rule: TLS socket, else `proxy` decides between `req.secure` and X-Forwarded-Proto. */
-  isSecure(req: any, access: RequestAccess): boolean {
-    if (access.encrypted(req)) return true
-    const proxy = this.options.proxy
-    if (proxy === false) return false
-    if (proxy !== true) return req.secure === true
-    const header = access.header(req, 'x-forwarded-proto') || ''
-    const comma = header.indexOf(',')
-    return (comma === -1 ? header : header.slice(0, comma)).trim().toLowerCase() === 'https'
+  /** The rules, with the store's `touch` as it is now. */
+  rules(): Rules {
+    const { resave, saveUninitialized, rolling, unsetDestroy } = this.options
+    return { resave, saveUninitialized, rolling, unsetDestroy, storeCanTouch: this.store.canTouch() }
   }
 
   private cookieOptions(req: any): CookieOptions {
@@ -124,185 +132,173 @@ export class SessionEngine {
     return (typeof cookie === 'function' ? cookie(req) : cookie) || {}
   }
 
-  private signerFor(req: any): Signer {
+  private signerFor(view: RequestView): Signer {
     if (this.signer) return this.signer
-    const secret = req.secret
-    if (!secret) throw new Error('secret option required for sessions')
+    const secret = view.secret()
+    if (!secret) throw new SessionError('ENOSECRET', 'secret option required for sessions')
+    if (typeof secret !== 'string') return new Signer([secret])
     let signer = this.requestSigners.get(secret)
     if (!signer) {
-      if (this.requestSigners.size > 16) this.requestSigners.clear()
+      if (this.requestSigners.size >= 16) this.requestSigners.clear()
       this.requestSigners.set(secret, (signer = new Signer([secret])))
     }
     return signer
   }
 
-  private readCookie(req: any, access: RequestAccess, signer: Signer): string | undefined {
+  private readCookie(view: RequestView, signer: Signer): string | undefined {
     const name = this.options.name
-    const header = access.header(req, 'cookie')
+    const header = view.cookieHeader
     let id: string | undefined
     if (header) {
-      // Decoded only when its signature was not verified before (see Signer).
       const encoded = readCookie(header, name)
-      if (encoded) id = signer.unsign(encoded)
+      if (encoded) {
+        id = signer.unsign(encoded)
+        if (!id) debug('cookie unsigned or its signature invalid: a fresh session')
+      }
     }
-    // Fallbacks kept from express-session for apps that run cookie-parser first.
+    // Fallbacks kept from express-session, for apps that run cookie-parser first.
     if (!id) {
-      const signedCookies = readUsuallyAbsent(req, 'signedCookies')
-      if (signedCookies && typeof signedCookies[name] === 'string') id = signedCookies[name]
+      const signedCookies = view.signedCookies()
+      if (signedCookies && typeof signedCookies[name] === 'string') id = signedCookies[name] as string
     }
     if (!id) {
-      const cookies = readUsuallyAbsent(req, 'cookies')
-      if (cookies && typeof cookies[name] === 'string') id = signer.unsignDecoded(cookies[name])
+      const cookies = view.cookies()
+      if (cookies && typeof cookies[name] === 'string') id = signer.unsignDecoded(cookies[name] as string)
     }
     return id || undefined
   }
 }
 
 /**
- * One request's session bookkeeping: what came in, what was saved, and the
- * decisions express-session makes at the end (save, touch, destroy, cookie).
+ * One request's session: what it started with, what `save()` wrote, and the
+ * one commit at the end of the response. It is also what `req.session`'s
+ * methods call (SessionHost), so that a save or regenerate in the middle of
+ * the request keeps the change tracking right.
  */
-export class RequestState implements SessionHost {
-  cookieId: string | undefined
+export class RequestSession implements SessionHost {
+  private loaded = false
   private originalId: string | undefined
   private originalJson: string | undefined
   private originalCookie: CookieShape | undefined
+  /** The data's JSON when `save()` last ran in this request. */
   private savedJson: string | undefined
-  /** The Session this request last installed, whose cookie an assigned plain object keeps. */
+  /** The Session this request last installed: an assigned plain object keeps its cookie. */
   private session: Session | undefined
-  private touched = false
-  private cookieDecided = false
+  private committed = false
+  private secure: boolean | undefined
 
   constructor(
     private readonly engine: SessionEngine,
     readonly req: any,
-    readonly fields: RequestFields,
-    private readonly access: RequestAccess,
+    private readonly view: RequestView,
     private readonly signer: Signer,
-    private readonly cookieOptions: CookieOptions
+    private readonly cookieOptions: CookieOptions,
+    /** The ID the request's cookie carried, if valid. */
+    readonly cookieId: string | undefined
   ) {}
 
-  generate(): void {
-    const session = (this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this))
-    this.originalId = this.fields.sessionID
-    this.originalJson = dataJson(session)
-    this.originalCookie = new CookieShape(session.cookie)
-  }
-
-  /** Use a record the store kept as JSON (the synchronous path). */
-  loadStored(stored: StoredJson | undefined): this {
-    if (stored === undefined) return this.load(null)
-    let record: SessionRecord
-    let cookie: CookieData | undefined
-    try {
-      record = JSON.parse(stored.dataJson)
-      if (stored.cookieJson !== undefined) cookie = cookieDataOf(stored.cookieJson)
-    } catch {
-      return this.load(null)
-    }
-    // JSON.stringify gives back the stored data's JSON unchanged for a
-    // record it wrote: no need to serialize the session again to know it
-    // is unmodified.
-    if (!record || typeof record !== 'object' || !this.inflate(record, stored.dataJson, cookie)) this.generate()
+  /** Start with a new session. */
+  generate(): this {
+    const session = (this.session = this.engine.generate(this.req, this.cookieOptions, this))
+    this.remember(session)
     return this
   }
 
-  /** Use the stored record, or start afresh when there is none or it is unusable. */
+  /** Start with the stored record, or afresh when there is none or it cannot be used. */
   load(record: SessionRecord | null): this {
-    if (!record || !this.inflate(record)) this.generate()
-    return this
-  }
-
-  /**
-   * Load a stored record; false when it is unusable, and the request should
-   * start afresh. `storedData` is the stored JSON of its members but the cookie.
-   */
-  inflate(record: SessionRecord, storedData?: string, storedCookie?: CookieData): boolean {
+    if (!record) {
+      debug('no session found: generating a session')
+      return this.generate()
+    }
     let session: Session
     try {
-      session = this.install(record, storedCookie)
-    } catch {
+      session = this.install(record)
+    } catch (err) {
+      debug('stored session unusable (%s): generating a session', err)
       delete this.req.session
-      return false
+      return this.generate()
     }
-    this.originalId = this.fields.sessionID
-    this.originalJson = storedData !== undefined && copiedAsIs(record, session) ? storedData : dataJson(session)
-    this.originalCookie = new CookieShape(session.cookie)
-    if (!this.engine.options.resave) this.savedJson = this.originalJson
-    return true
+    this.loaded = true
+    this.remember(session)
+    return this
+  }
+
+  /** Whether the request is secure, by express-session's rule (computed once). */
+  isSecure(): boolean {
+    if (this.secure === undefined) this.secure = isSecure(this.view, this.engine.options.proxy)
+    return this.secure
   }
 
   /**
-   * The `Set-Cookie` line when the headers go out before the end of the
-   * response (an explicit `writeHead` or a streamed body).
-   */
-  headerCookie(): string | undefined {
-    if (this.cookieDecided) return undefined
-    this.cookieDecided = true
-    const session = this.currentSession()
-    if (!session || typeof this.fields.sessionID !== 'string') return undefined
-    const changed = this.isModified(session, dataJson(session)) || !this.originalCookie!.matches(session.cookie)
-    return this.cookieFor(session, changed)
-  }
-
-  /**
-   * Decide everything at the end of the response: the cookie (unless headers
-   * already went out) and the store work to wait for. Throws when the
-   * session cannot be serialized.
+   * Decide, once, what the response carries and what the store is asked to
+   * do; the adapter calls it when the response's headers are about to go
+   * out. A second call asks for nothing.
    */
   commit(): Commit {
-    const session = this.currentSession()
-    const id = this.fields.sessionID
-    if (session == null) {
-      this.cookieDecided = true
-      if (id && this.engine.options.unsetDestroy) return { work: this.engine.store.destroy(id) }
-      return {}
+    if (this.committed) return NOTHING
+    this.committed = true
+    const req = this.req
+    const id = req.sessionID
+    const rules = this.engine.rules()
+    let session: Session | null | undefined
+    try {
+      session = this.currentSession()
+    } catch (err) {
+      return { error: err }
     }
-    if (typeof id !== 'string') return {}
+    if (session == null) {
+      const facts = this.facts(undefined, undefined, id)
+      if (storeAction(rules, facts) === 'destroy') {
+        debug('destroying %s (req.session unset, unset: destroy)', id)
+        return { work: this.engine.store.destroy(id) }
+      }
+      debug('no Set-Cookie: no session (req.session unset)')
+      return NOTHING
+    }
 
+    session.touch()
     let json: string
     try {
       json = dataJson(session)
     } catch (err) {
-      throw serializeError(id, err)
+      return { error: serializeError(String(id), err) }
     }
-    const modified = this.isModified(session, json)
-    // The app changed the cookie itself ("remember me"): send it and store it.
-    const cookieChanged = !this.originalCookie!.matches(session.cookie)
-    const result: Commit = {}
-    if (!this.cookieDecided) {
-      this.cookieDecided = true
-      result.cookie = this.cookieFor(session, modified || cookieChanged)
+    const facts = this.facts(session, json, id)
+    let cookie: string | undefined
+    let error: unknown
+    const verdict = cookieVerdict(rules, facts)
+    if (verdict !== true) debug('no Set-Cookie: %s', verdict)
+    else if (session.cookie.secure && !this.isSecure()) debug('no Set-Cookie: Secure cookie on an insecure request')
+    else {
+      try {
+        cookie = setCookieLine(this.engine.options.name, this.signer.cookieValue(id), session.cookie)
+        if (debugEnabled) debug('set-cookie %s', cookie)
+      } catch (err: any) {
+        error = new SessionError('EINVALIDCOOKIE', err.message, { cause: err })
+      }
     }
-    if (!this.touched) {
-      this.touched = true
-      session.touch()
-    }
-    const saveWanted =
-      cookieChanged ||
-      (!this.engine.options.saveUninitialized && this.savedJson === undefined && this.cookieId !== id
-        ? modified
-        : !(this.originalId === session.id && this.savedJson === json))
-    const store = this.engine.store
-    const record = session as unknown as SessionRecord
-    if (saveWanted) {
+
+    const action = storeAction(rules, facts)
+    let work: Promise<void> | undefined
+    if (action === 'save') {
+      debug('saving %s', id)
       this.savedJson = json
-      if (store.sync) store.sync.write(session.id, record, json)
-      else result.work = store.set(session.id, record)
-    } else if (this.cookieId === id && store.canTouch) {
-      if (store.sync) store.sync.touch(id, record)
-      else result.work = store.touch(id, record)
+      work = this.engine.store.set(id, session as unknown as SessionRecord)
+    } else if (action === 'touch') {
+      debug('touching %s', id)
+      work = this.engine.store.touch(id, session as unknown as SessionRecord)
     }
-    return result
+    return cookie === undefined && work === undefined && error === undefined ? NOTHING : { cookie, work, error }
   }
 
   // SessionHost: what req.session's methods call.
 
   get sessionID(): string | undefined {
-    return this.fields.sessionID
+    return this.req.sessionID
   }
 
   save(session: Session): Promise<void> {
+    debug('saving %s', session.id)
     try {
       this.savedJson = dataJson(session)
     } catch (err) {
@@ -312,42 +308,53 @@ export class RequestState implements SessionHost {
   }
 
   reload(session: Session): Promise<void> {
+    debug('reloading %s', session.id)
     return this.engine.store.get(session.id).then((record) => {
-      if (!record) throw new Error('failed to load session')
+      if (!record) throw new SessionError('ESESSIONNOTFOUND', 'failed to load session')
       this.install(record)
     })
   }
 
   destroy(session: Session): Promise<void> {
+    debug('destroying %s', session.id)
     delete this.req.session
-    return this.destroyStored(session.id)
+    return this.engine.store.destroy(session.id)
   }
 
   regenerate(): Promise<void> {
-    const finish = () => {
-      this.session = this.engine.generateFor(this.req, this.cookieOptions, this.access, this)
+    debug('regenerating %s', this.req.sessionID)
+    const generate = () => {
+      this.session = this.engine.generate(this.req, this.cookieOptions, this)
     }
-    return this.destroyStored(this.fields.sessionID!).then(finish, (err) => {
-      finish()
+    return this.engine.store.destroy(this.req.sessionID).then(generate, (err) => {
+      generate()
       throw err
     })
   }
 
-  private destroyStored(sid: string): Promise<void> {
-    const { sync } = this.engine.store
-    if (!sync) return this.engine.store.destroy(sid)
-    try {
-      sync.destroy(sid)
-      return Promise.resolve()
-    } catch (err) {
-      return Promise.reject(err)
+  private facts(session: Session | undefined, json: string | undefined, id: unknown): Facts {
+    return {
+      hasSession: session !== undefined,
+      hasId: typeof id === 'string',
+      isNew: this.cookieId !== id,
+      loaded: this.loaded,
+      idChanged: this.originalId !== id,
+      dataChanged: this.originalJson !== json,
+      saved: this.savedJson === undefined ? 'never' : this.savedJson === json ? 'unchanged' : 'changed',
+      cookieChanged: session !== undefined && !this.originalCookie!.matches(session.cookie),
+      cookieExpires: session !== undefined && session.cookie.expires != null
     }
   }
 
-  /** Make the session from a stored record; its cookie, when given apart, is `storedCookie`. */
-  private install(record: SessionRecord, storedCookie?: CookieData): Session {
-    const cookie = cookieFromRecord(storedCookie !== undefined ? storedCookie : record.cookie, this.cookieOptions)
-    const session = new Session(this.req, record, this, cookie)
+  private remember(session: Session): void {
+    this.originalId = this.req.sessionID
+    this.originalJson = dataJson(session)
+    this.originalCookie = new CookieShape(session.cookie)
+  }
+
+  /** Make the session from a stored record. */
+  private install(record: SessionRecord): Session {
+    const session = new Session(this.req, record, this, cookieFromRecord(record.cookie, this.cookieOptions))
     this.req.session = this.session = session
     return session
   }
@@ -361,66 +368,12 @@ export class RequestState implements SessionHost {
     const value = this.req.session
     if (value == null || value instanceof Session) return value
     if (typeof value !== 'object') {
-      throw new TypeError(`req.session must be a session, a plain object or null, not ${typeof value}`)
+      throw new SessionError('EINVALIDSESSION', `req.session must be a session, a plain object or null, not ${typeof value}`)
     }
     const { cookie, ...data } = value
-    const session = new Session(this.req, { cookie: cookie instanceof Cookie ? cookie : this.session?.cookie ?? new Cookie(this.cookieOptions), ...data }, this)
+    const kept = cookie instanceof Cookie ? cookie : this.session ? this.session.cookie : new Cookie(this.cookieOptions)
+    const session = new Session(this.req, data, this, kept)
     this.req.session = this.session = session
     return session
   }
-
-  private isModified(session: Session, json: string): boolean {
-    return this.originalId !== session.id || this.originalJson !== json
-  }
-
-  private cookieFor(session: Session, modified: boolean): string | undefined {
-    const options = this.engine.options
-    const wanted =
-      this.cookieId !== this.fields.sessionID
-        ? options.saveUninitialized || modified
-        : options.rolling || (session.cookie.expires != null && modified)
-    if (!wanted) return undefined
-    if (session.cookie.secure && !this.engine.isSecure(this.req, this.access)) return undefined
-    if (!this.touched) {
-      this.touched = true
-      session.touch()
-    }
-    return setCookieLine(options.name, this.signer.cookieValue(this.fields.sessionID!), session.cookie)
-  }
-}
-
-/**
- * Whether the session holds every member of the record, as it was: true
- * unless a member was set aside (`flash`) or skipped because it collides
- * with a Session method or accessor (a stored `save`, `__proto__`).
- */
-function copiedAsIs(record: SessionRecord, session: Session): boolean {
-  for (const key in record) {
-    if (key === 'flash' || !Object.prototype.hasOwnProperty.call(session, key)) return false
-  }
-  return true
-}
-
-/** Whether the cookie is sent for this request URL. */
-function onCookiePath(url: string, cookiePath: string | undefined): boolean {
-  if ((!cookiePath || cookiePath === '/') && url.charCodeAt(0) === 0x2f /* / */) return true
-  return pathname(url).startsWith(cookiePath || '/')
-}
-
-/** The path part of a request URL (express-session uses parseurl.original). */
-export function pathname(url: string): string {
-  let start = 0
-  if (url.charCodeAt(0) !== 0x2f /* / */) {
-    const scheme = url.indexOf('://')
-    if (scheme !== -1) {
-      start = url.indexOf('/', scheme + 3)
-      if (start === -1) return '/'
-    }
-  }
-  let end = url.length
-  const query = url.indexOf('?', start)
-  if (query !== -1) end = query
-  const hash = url.indexOf('#', start)
-  if (hash !== -1 && hash < end) end = hash
-  return url.slice(start, end) || '/'
 }

@@ -1,5 +1,6 @@
-import { attempt, once, settle, type Callback } from './callback'
-import { bridgeStore } from './store-bridge'
+import { attempt, once, settle, type Callback } from '../callback'
+import { SessionError } from '../errors'
+import { bridgeStore } from '../store-bridge'
 import type { Cookie } from './cookie'
 import { useFlash, type FlashMessages } from './flash'
 
@@ -165,7 +166,7 @@ function hasKeys(object: object): boolean {
 // directly against `req.sessionStore`, as it does in express-session.
 function storeHost(req: any): SessionHost {
   const store = () => {
-    if (!req || !req.sessionStore) throw new Error('session has no store: req.sessionStore is not set')
+    if (!req || !req.sessionStore) throw new SessionError('ENOSTORE', 'session has no store: req.sessionStore is not set')
     return bridgeStore(req.sessionStore)
   }
   return {
@@ -180,7 +181,7 @@ function storeHost(req: any): SessionHost {
         store()
           .get(session.id)
           .then((record) => {
-            if (!record) throw new Error('failed to load session')
+            if (!record) throw new SessionError('ESESSIONNOTFOUND', 'failed to load session')
             req.sessionStore.createSession(req, record)
           })
       ),

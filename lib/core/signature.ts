@@ -5,13 +5,17 @@ import * as signature from 'cookie-signature'
 // already-verified values are remembered, and the memory is bounded.
 const MAX_REMEMBERED = 5000
 
+/** A signing secret: cookie-signature takes strings and Buffers alike. */
+export type Secret = string | Buffer
+
 /** Sign a session ID the way express-session does: `s:` + cookie-signature. */
 export class Signer {
-  private readonly secrets: string[]
+  private readonly secrets: Secret[]
+  // Both bounded; they belong to one session() and save an HMAC per request.
   private readonly signed = new Map<string, string>()
   private readonly verified = new Map<string, string>()
 
-  constructor(secrets: string[]) {
+  constructor(secrets: Secret[]) {
     this.secrets = secrets
   }
 

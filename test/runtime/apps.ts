@@ -32,12 +32,16 @@ function countedStore() {
   return store
 }
 
-/** Options of the app instances the scenarios run against. */
+/**
+ * Options of the app instances the scenarios run against. `onSaveError:
+ * 'error'` is explicit where a scenario makes the commit fail, so that every
+ * runtime answers alike (Node's default is express-session's 'respond').
+ */
 export const instances = {
-  plain: () => ({ store: new MemoryStore({ sweepInterval: false }), resave: false, saveUninitialized: false }),
+  plain: () => ({ store: new MemoryStore({ sweepInterval: false }), resave: false, saveUninitialized: false, onSaveError: 'error' }),
   slow: () => ({ store: slowStore(25), resave: false, saveUninitialized: true, rolling: true }),
   // A store that records its calls (and fails a save on request), a cookie with an expiry.
-  counted: () => ({ store: countedStore(), resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } }),
+  counted: () => ({ store: countedStore(), resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 }, onSaveError: 'error' }),
   resave: () => ({ store: countedStore(), resave: true, saveUninitialized: false, cookie: { maxAge: 60_000 } })
 }
 export type Instance = keyof typeof instances
