@@ -59,13 +59,13 @@ const TEMP_PREFIX = '.tmp-'
 const TEMP_MAX_AGE = 60_000
 const CACHE_MAX_TEXT = 16 * 1024
 const BATCH = 64
-const ENCODINGS = ['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2']
+const ENCODINGS: readonly string[] = Object.freeze(['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2'])
 // What the reaper reads of a session file: far more than the `{"expires":<ms>,"session":{` toJson starts with.
 const HEAD_CHARS = 128
 // That start, as JSON may spell it; `expires` is a JSON number or null.
 const HEAD = /^\s*\{\s*"expires"\s*:\s*(null|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*,\s*"session"\s*:\s*\{/
 // Read errors of a path that is there but is no session file: a symlink (ELOOP), a directory, a FIFO.
-const NOT_A_FILE = ['ELOOP', 'EISDIR', 'EAGAIN', 'EMLINK']
+const NOT_A_FILE: readonly string[] = Object.freeze(['ELOOP', 'EISDIR', 'EAGAIN', 'EMLINK'])
 
 /**
  * One JSON file per session. Session IDs can come from clients, so they are

@@ -54,7 +54,9 @@ const scenarios: Scenario[] = [
   { name: 'writeHead wrapped before and after the session: the wrappers run in the same order', wrapped: true, steps: [{ path: '/count' }, { path: '/count' }, { path: '/write-head' }] },
   { name: 'wrapped, rolling cookie', wrapped: true, options: { rolling: true, cookie: { maxAge: 60_000 } }, steps: [{ path: '/count' }, { path: '/noop' }] },
   { name: 'a quoted cookie value is read, as cookie 0.7 reads it', steps: [{ path: '/count' }, { path: '/count', cookie: `other=1; connect.sid="${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}"` }] },
-  { name: 'name option', options: { name: 'my.sid' }, steps: [{ path: '/count' }, { path: '/count' }] }
+  { name: 'name option', options: { name: 'my.sid' }, steps: [{ path: '/count' }, { path: '/count' }] },
+  { name: 'a Buffer secret', options: { secret: Buffer.from('buffer secret') }, steps: [{ path: '/count' }, { path: '/count' }] },
+  { name: 'secrets mixing a Buffer and a string: the Buffer signs, the string still verifies', options: { secret: [Buffer.from('new secret'), 'keyboard cat'] }, steps: [{ path: '/read', cookie: `connect.sid=${encodeURIComponent('s:' + require('cookie-signature').sign('sid0001', 'keyboard cat'))}` }, { path: '/count' }] }
 ]
 
 function normalizeCookie(line: string): string {

@@ -143,8 +143,8 @@ export function cookieFromRecord(data: any, defaults?: object): Cookie {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
 const PATH = /^[\x20-\x3a\x3c-\x7e]*$/
-const PRIORITY: Record<string, string> = { low: 'Low', medium: 'Medium', high: 'High' }
-const SAME_SITE: Record<string, string> = { true: 'Strict', strict: 'Strict', lax: 'Lax', none: 'None' }
+const PRIORITY: Readonly<Record<string, string>> = Object.freeze({ low: 'Low', medium: 'Medium', high: 'High' })
+const SAME_SITE: Readonly<Record<string, string>> = Object.freeze({ true: 'Strict', strict: 'Strict', lax: 'Lax', none: 'None' })
 
 /**
  * `name=value; Domain; Path; Expires; HttpOnly; Secure; Partitioned; Priority;

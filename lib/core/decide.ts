@@ -19,7 +19,7 @@ export interface Rules {
 export interface Facts {
   /** `req.session` is still there (not deleted or set to null). */
   hasSession: boolean
-  /** `req.sessionID` is a string (express-session ignores any other value). */
+  /** `req.sessionID` is a string: no other value can name a stored session, be saved or be signed. */
   hasId: boolean
   /** The session's ID did not come from the request's cookie: a generated or regenerated session. */
   isNew: boolean
@@ -141,8 +141,12 @@ export function pathname(url: string): string {
   if (url.charCodeAt(0) !== 0x2f /* / */) {
     const scheme = url.indexOf('://')
     if (scheme !== -1) {
-      start = url.indexOf('/', scheme + 3)
-      if (start === -1) return '/'
+      // The host ends at the first '/', '?' or '#'; without a '/' there, the path is '/'.
+      const host = scheme + 3
+      start = url.indexOf('/', host)
+      const query = url.indexOf('?', host)
+      const hash = url.indexOf('#', host)
+      if (start === -1 || (query !== -1 && query < start) || (hash !== -1 && hash < start)) return '/'
     }
   }
   let end = url.length
