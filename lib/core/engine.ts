@@ -100,7 +100,7 @@ export class SessionEngine {
     const cookieId = (req.sessionID = this.readCookie(view, signer))
     const state = new RequestSession(this, req, view, signer, cookieOptions, cookieId)
     if (!cookieId) {
-      debug('no session ID sent: generating a session')
+      debug('no valid session ID in the request: generating a session')
       state.generate()
       return state
     }
