@@ -105,10 +105,6 @@ declare global {
       flash(type: string): string[]
       flash(type: string, message: string | string[]): number
       flash(type: string, format: string, ...args: unknown[]): number
-      /** Destroy the session and start a new one with a new ID. */
-      regenerateSession(): Promise<void>
-      /** Remove the session from the store and from the request. */
-      destroySession(): Promise<void>
     }
   }
 }

@@ -126,19 +126,20 @@ describe('req.session methods, promise and callback forms', () => {
     expect(JSON.parse((await client.get('/me')).body)).toEqual({ user: 'ada', cart: ['book'] })
   })
 
-  it('req.regenerateSession() and req.destroySession() for Bun session library users', async () => {
+  it('req.session.regenerate() and destroy() as promises, and no bun-router helpers added to Express requests', async () => {
     const ids: string[] = []
     const { client, store } = await app((app) => {
       app.get('/login', async (req: any, res: any) => {
         req.session.visited = true
         ids.push(req.sessionID)
-        await req.regenerateSession()
+        expect([typeof req.regenerateSession, typeof req.destroySession, typeof req.flash]).toEqual(['undefined', 'undefined', 'function'])
+        await req.session.regenerate()
         ids.push(req.sessionID)
         req.session.user = 'ada'
         res.send('in')
       })
       app.get('/logout', async (req: any, res: any) => {
-        await req.destroySession()
+        await req.session.destroy()
         res.send(String(req.session))
       })
     })

@@ -1,6 +1,7 @@
 import type { Commit, RequestSession, RequestView, SessionEngine } from '../core/engine'
 import type { Secret } from '../core/signature'
 import { debug } from '../debug'
+import { decorateRequest } from './request'
 import { startThenNext } from './start'
 
 /**
@@ -62,7 +63,10 @@ type Next = (err?: any) => void
  * `toResponse`, which bunway awaits (see ../shared/docs/bunway.md).
  */
 export function handleBunway(engine: SessionEngine, req: any, res: any, next: Next): void | Promise<void> {
-  return startThenNext(engine, req, new BunwayRequestView(req), next, (state) => holdToResponse(engine, state, res))
+  return startThenNext(engine, req, new BunwayRequestView(req), next, (state) => {
+    decorateRequest(req)
+    holdToResponse(engine, state, res)
+  })
 }
 
 function holdToResponse(engine: SessionEngine, state: RequestSession, res: any): void {

@@ -19,10 +19,17 @@ export function destroySession(this: any): Promise<void> {
   return this.session ? this.session.destroy() : Promise.resolve()
 }
 
-/** Own properties of this request only: nothing shared, no prototype touched. */
-export function decorateRequest(req: any): void {
-  // An app that mounted connect-flash first keeps its own; both use session.flash.
+/**
+ * connect-flash's `req.flash`, as an own property of this request. An app
+ * that mounted connect-flash first keeps its own; both use `session.flash`.
+ */
+export function addFlash(req: any): void {
   if (typeof req.flash !== 'function') req.flash = flash
+}
+
+/** `req.flash` and the helpers of the Bun session libraries (bunway, Request → Response). */
+export function decorateRequest(req: any): void {
+  addFlash(req)
   req.regenerateSession = regenerateSession
   req.destroySession = destroySession
 }

@@ -1,11 +1,11 @@
 import type { RequestSession, RequestView, SessionEngine } from '../core/engine'
-import { decorateRequest } from './request'
 
 type Next = (err?: any) => void
 
 /**
  * The `(req, res, next)` side shared by the Node and bunway adapters: start
- * the session, let `hold(state)` hook the response, then call `next()`; any
+ * the session, let `hold(state)` decorate the request and hook the response,
+ * then call `next()`; any
  * error goes to `next(err)`. When the store has to be asked, the returned
  * promise settles after `next()` was called (bunway waits for it; Express
  * ignores it) and never rejects.
@@ -27,13 +27,11 @@ export function startThenNext(
   if (started instanceof Promise) {
     return started
       .then((state) => {
-        decorateRequest(req)
         hold(state)
         next()
       })
       .catch(next)
   }
-  decorateRequest(req)
   hold(started)
   next()
 }

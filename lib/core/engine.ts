@@ -99,6 +99,7 @@ export class SessionEngine {
     req.sessionStore = this.options.store
     const cookieId = (req.sessionID = this.readCookie(view, signer))
     const state = new RequestSession(this, req, view, signer, cookieOptions, cookieId)
+    state.id = cookieId
     if (!cookieId) {
       debug('no valid session ID in the request: generating a session')
       state.generate()
@@ -110,7 +111,8 @@ export class SessionEngine {
 
   /** Give `req` a brand-new session with a new ID (also `store.generate`). */
   generate(req: any, cookieOptions: CookieOptions, host?: RequestSession): Session {
-    req.sessionID = this.options.genid(req)
+    const id = (req.sessionID = this.options.genid(req))
+    if (host) host.id = id
     const session = new Session(req, undefined, host, new Cookie(cookieOptions))
     if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
       const secure = host ? host.isSecure() : req.secure === true
@@ -176,6 +178,12 @@ export class SessionEngine {
  * the request keeps the change tracking right.
  */
 export class RequestSession implements SessionHost {
+  /**
+   * The ID the engine last gave `req.sessionID`, kept here so that building
+   * the session reads nothing back from the request: on an Express request
+   * every property read is a slow lookup (its hidden class is new each time).
+   */
+  id: string | undefined
   private loaded = false
   private originalId: string | undefined
   private originalJson: string | undefined
@@ -294,7 +302,7 @@ export class RequestSession implements SessionHost {
   // SessionHost: what req.session's methods call.
 
   get sessionID(): string | undefined {
-    return this.req.sessionID
+    return this.id
   }
 
   save(session: Session): Promise<void> {
@@ -347,7 +355,7 @@ export class RequestSession implements SessionHost {
   }
 
   private remember(session: Session): void {
-    this.originalId = this.req.sessionID
+    this.originalId = this.id
     this.originalJson = dataJson(session)
     this.originalCookie = new CookieShape(session.cookie)
   }
