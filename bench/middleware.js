@@ -17,10 +17,9 @@
 // per round, with the variant order rotated each round. Also counted: socket
 // writes per response (a response written in several pieces costs syscalls and
 // packets over a real socket, which this benchmark does not pay).
-const http = require('http')
-const { Duplex } = require('stream')
 const express = require('express')
 const { STORES, poolCookies, fillPool, sessionOptions, parseArgs, spread, rotate } = require('./common')
+const { request, socketWrites } = require('./middleware-harness')
 const expressSession = require('express-session')
 const sessionware = require('../dist/lib/index.js')
 
@@ -29,35 +28,6 @@ const ROUNDS = Number(args.rounds || 5)
 const REQUESTS = Number(args.requests || 20000)
 const FRAMES = String(args.frames || 'node,express').split(',')
 const cookies = poolCookies()
-
-let socketWrites = 0
-const discard = () =>
-  new Duplex({
-    read() {},
-    write(chunk, encoding, cb) {
-      socketWrites++
-      cb()
-    },
-    // A net.Socket takes corked chunks in one writev, one syscall.
-    writev(chunks, cb) {
-      socketWrites++
-      cb()
-    }
-  })
-
-function request(handle, cookie) {
-  return new Promise((resolve, reject) => {
-    const socket = discard()
-    const req = new http.IncomingMessage(socket)
-    req.url = '/'
-    req.method = 'GET'
-    req.headers = cookie ? { cookie } : {}
-    const res = new http.ServerResponse(req)
-    res.assignSocket(socket)
-    res.on('finish', resolve)
-    handle(req, res, reject)
-  })
-}
 
 // The handler of every case: read (and, unless "unchanged", increment) req.session.count.
 const count = (req, modify) => {
@@ -87,13 +57,13 @@ function expressHandle(mw, modify) {
 }
 
 async function measure(handle, kind, n) {
-  const writes0 = socketWrites
+  const writes0 = socketWrites()
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   for (let i = 0; i < n; i++) await request(handle, kind === 'new' ? undefined : cookies[i % cookies.length])
   const wallNs = Number(process.hrtime.bigint() - t0) / n
   const cpu = process.cpuUsage(cpu0)
-  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / n, writesPerResponse: (socketWrites - writes0) / n }
+  return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / n, writesPerResponse: (socketWrites() - writes0) / n }
 }
 
 async function makeHandle(frame, name, kind) {
