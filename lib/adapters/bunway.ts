@@ -1,21 +1,18 @@
-import type { Commit, RequestSession, RequestView, SessionEngine } from '../core/engine'
-import type { Secret } from '../core/signature'
+import type { Commit, RequestSession, SessionEngine } from '../core/engine'
 import { debug } from '../debug'
-import { decorateRequest } from './request'
+import { decorateRequest, ExpressStyleView } from './request'
 import { startThenNext } from './start'
 
 /**
  * What the engine reads from a bunway request: its `req.headers` is a Fetch
- * `Headers`, so headers come through `req.get`; `req.secure` already
- * honours `trust proxy`.
+ * `Headers`, so headers come through `req.get`.
  */
-class BunwayRequestView implements RequestView {
+class BunwayRequestView extends ExpressStyleView {
   readonly cookieHeader: string | undefined
-  readonly url: string
 
-  constructor(private readonly req: any) {
+  constructor(req: any) {
+    super(req)
     this.cookieHeader = this.header('cookie')
-    this.url = req.originalUrl || req.url || '/'
   }
 
   encrypted(): boolean {
@@ -23,24 +20,8 @@ class BunwayRequestView implements RequestView {
     return typeof url === 'string' && url.startsWith('https:')
   }
 
-  frameworkSecure(): boolean {
-    return this.req.secure === true
-  }
-
   forwardedProto(): string | undefined {
     return this.header('x-forwarded-proto')
-  }
-
-  secret(): Secret | undefined {
-    return this.req.secret
-  }
-
-  signedCookies(): Record<string, unknown> | undefined {
-    return this.req.signedCookies
-  }
-
-  cookies(): Record<string, unknown> | undefined {
-    return this.req.cookies
   }
 
   private header(name: string): string | undefined {

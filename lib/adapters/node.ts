@@ -1,20 +1,18 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http'
 import { debug } from '../debug'
-import type { Commit, RequestSession, RequestView, SessionEngine } from '../core/engine'
-import type { Secret } from '../core/signature'
-import { addFlash } from './request'
+import type { Commit, RequestSession, SessionEngine } from '../core/engine'
+import { addFlash, ExpressStyleView } from './request'
 import { startThenNext } from './start'
 
 type Next = (err?: any) => void
 
 /** What the engine reads from a Node `IncomingMessage` (plain node:http, Express 4 and 5, Express on Bun). */
-class NodeRequestView implements RequestView {
+class NodeRequestView extends ExpressStyleView {
   readonly cookieHeader: string | undefined
-  readonly url: string
 
-  constructor(private readonly req: any) {
+  constructor(req: IncomingMessage) {
+    super(req)
     this.cookieHeader = req.headers.cookie
-    this.url = req.originalUrl || req.url || '/'
   }
 
   encrypted(): boolean {
@@ -22,25 +20,9 @@ class NodeRequestView implements RequestView {
     return Boolean((req.socket && req.socket.encrypted) || (req.connection && req.connection.encrypted))
   }
 
-  frameworkSecure(): boolean {
-    return this.req.secure === true
-  }
-
   forwardedProto(): string | undefined {
     const value = (this.req as IncomingMessage).headers['x-forwarded-proto']
     return Array.isArray(value) ? value.join(',') : value
-  }
-
-  secret(): Secret | undefined {
-    return this.req.secret
-  }
-
-  signedCookies(): Record<string, unknown> | undefined {
-    return this.req.signedCookies
-  }
-
-  cookies(): Record<string, unknown> | undefined {
-    return this.req.cookies
   }
 }
 

@@ -1,7 +1,45 @@
+import type { RequestView } from '../core/engine'
+import type { Secret } from '../core/signature'
+
 /**
- * Helpers every adapter puts on the requests it serves: connect-flash's
- * `req.flash` and the promise helpers the Bun session libraries offer.
+ * What the adapters share about requests: the view of an Express-style
+ * request (node:http, Express, bunway), and the helpers put on requests:
+ * connect-flash's `req.flash` and the promise helpers of the Bun session
+ * libraries.
  */
+
+/**
+ * The engine's view of a request with Express's fields: `originalUrl`,
+ * `secure` (Express applies `trust proxy`), and cookie-parser's `secret`,
+ * `signedCookies` and `cookies`. Each adapter reads headers its own way.
+ */
+export abstract class ExpressStyleView implements RequestView {
+  abstract readonly cookieHeader: string | undefined
+  readonly url: string
+
+  constructor(protected readonly req: any) {
+    this.url = req.originalUrl || req.url || '/'
+  }
+
+  abstract encrypted(): boolean
+  abstract forwardedProto(): string | undefined
+
+  frameworkSecure(): boolean {
+    return this.req.secure === true
+  }
+
+  secret(): Secret | undefined {
+    return this.req.secret
+  }
+
+  signedCookies(): Record<string, unknown> | undefined {
+    return this.req.signedCookies
+  }
+
+  cookies(): Record<string, unknown> | undefined {
+    return this.req.cookies
+  }
+}
 
 /** `req.flash(type, msg)`, `req.flash(type)`, `req.flash()`, with connect-flash's semantics. */
 export function flash(this: any, ...args: unknown[]): any {

@@ -99,7 +99,6 @@ export class SessionEngine {
     req.sessionStore = this.options.store
     const cookieId = (req.sessionID = this.readCookie(view, signer))
     const state = new RequestSession(this, req, view, signer, cookieOptions, cookieId)
-    state.id = cookieId
     if (!cookieId) {
       debug('no valid session ID in the request: generating a session')
       state.generate()
@@ -203,7 +202,9 @@ export class RequestSession implements SessionHost {
     private readonly cookieOptions: CookieOptions,
     /** The ID the request's cookie carried, if valid. */
     readonly cookieId: string | undefined
-  ) {}
+  ) {
+    this.id = cookieId
+  }
 
   /** Start with a new session. */
   generate(): this {
