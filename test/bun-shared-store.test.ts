@@ -5,13 +5,13 @@ import path from 'path'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import session, { FileStore } from '../lib/index'
+import { bun } from './helpers/bun'
 import { Client, serve, type Served } from './helpers/http'
 
 /**
  * One FileStore directory and one cookie for two servers: Express on Node (in
  * this process) and Bun.serve with webSession (a child under real Bun).
  */
-const bun = path.join(__dirname, '..', 'node_modules', '.bin', 'bun')
 const secret = 'one secret for both'
 let dir: string
 let store: InstanceType<typeof FileStore>
@@ -34,7 +34,7 @@ beforeAll(async () => {
     res.json({ user: req.session.user ?? null, visits: req.session.visits, seenBy: req.session.seenBy })
   })
   node = await serve(app)
-  child = spawn(bun, [path.join(__dirname, 'bun-runtime', 'shared-serve.ts'), dir, secret], { stdio: ['ignore', 'pipe', 'inherit'] })
+  child = spawn(bun, [path.join(__dirname, 'fixtures', 'file-store', 'bun-serve.ts'), dir, secret], { stdio: ['ignore', 'pipe', 'inherit'] })
   bunUrl = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bun exited with ${code}`)))
     child.stdout!.once('data', (data) => resolve(String(data).trim()))
@@ -64,7 +64,7 @@ describe('Express on Node and Bun.serve share one FileStore and one cookie', () 
     const onNode = await new Client(node.url).get('/visit', { cookie: browser.cookie })
     expect(JSON.parse(onNode.body)).toEqual({ user: null, visits: 2, seenBy: ['bun', 'express'] })
     expect(JSON.parse((await browser.get('/read')).body)).toEqual({ user: null, visits: 2, seenBy: ['bun', 'express'] })
-    const sid = decodeURIComponent(browser.cookie.split('=')[1]).slice(2).split('.')[0]
+    const sid = browser.sid()
     const record = await new Promise<any>((resolve, reject) => store.get(sid, (err: any, data: any) => (err ? reject(err) : resolve(data))))
     expect(record).toMatchObject({ cookie: { path: '/', httpOnly: true, originalMaxAge: null }, visits: 2, seenBy: ['bun', 'express'] })
   })

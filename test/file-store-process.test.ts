@@ -4,9 +4,9 @@ import os from 'os'
 import path from 'path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FileStore } from '../stores/file'
-
 // Child processes run the TypeScript source under Bun: no build step, and Bun is a supported runtime.
-const bun = path.join(__dirname, '..', 'node_modules', '.bin', 'bun')
+import { bun } from './helpers/bun'
+
 const fixture = (name: string) => path.join(__dirname, 'fixtures', 'file-store', name)
 
 let root: string

@@ -1,22 +1,27 @@
 /**
  * sessionware's `session` export in a bunway app (the double in
  * test/bunway-double, per ../shared/docs/bunway.md), under real Bun.
- *   node_modules/.bin/bun test/bun-runtime/bunway.ts
+ *   node_modules/.bin/bun test/bun-runtime/run.ts bunway
  * prints one JSON line per scenario.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { sign } from 'cookie-signature'
 import express from 'express'
 import expressSession from 'express-session'
 import { session } from '../../lib/middleware'
 import { MemoryStore } from '../../stores/memory'
 import { bunway, cookieParser, Router, type App } from '../bunway-double'
-import { check, Jar, json, runScenarios, same, slowStore } from './harness'
+import { Client, serve } from '../helpers/http'
+import { sameSetCookieAsExpressSession, scenarioApp } from '../helpers/routes'
+import { check, json, same, type Scenario } from '../helpers/scenarios'
+import { promiseStore, slowStore } from '../helpers/stores'
 
 const secret = 'bunway secret'
 
-/** The routes every scenario drives; handlers await the session methods. */
+/**
+ * The routes these scenarios drive, on bunway's own terms (POST routes,
+ * res.write and res.cookie, a handler that returns no promise, the statusCode
+ * getter); handlers await the session methods.
+ */
 function routes(app: App | Router) {
   app.get('/count', async (req, res) => {
     req.session.count = (req.session.count || 0) + 1
@@ -94,7 +99,7 @@ function routes(app: App | Router) {
 
 type Setup = { options?: Record<string, unknown>; trustProxy?: unknown; before?: (app: App) => void; after?: (app: App) => void }
 
-async function withApp(setup: Setup, drive: (jar: Jar, ctx: { store: any; url: string }) => Promise<void>) {
+async function withApp(setup: Setup, drive: (jar: Client, ctx: { store: any; url: string }) => Promise<void>) {
   const store = (setup.options?.store as any) ?? new MemoryStore({ sweepInterval: false })
   const app = bunway()
   if (setup.trustProxy !== undefined) app.set('trust proxy', setup.trustProxy)
@@ -104,38 +109,23 @@ async function withApp(setup: Setup, drive: (jar: Jar, ctx: { store: any; url: s
   routes(app)
   const server = app.listen(0)
   try {
-    await drive(new Jar(server.url), { store, url: server.url })
+    await drive(new Client(server.url), { store, url: server.url })
   } finally {
     server.stop()
   }
 }
 
-/** Express 5 on Bun's node:http (for the express-session side of a scenario). */
-async function withExpress(middleware: any, drive: (url: string) => Promise<void>, trustProxy = false) {
-  const app = express()
-  app.set('trust proxy', trustProxy)
-  app.use(middleware)
-  app.get('/count', (req: any, res) => {
-    req.session.count = (req.session.count || 0) + 1
-    res.send(String(req.session.count))
-  })
-  app.get('/login', (req: any, res) => {
-    req.session.user = 'legacy'
-    res.send('ok')
-  })
-  const server = http.createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+/** The scenario app on Express 5 on Bun's node:http (for the express-session side of a scenario). */
+async function withExpress(middleware: any, drive: (url: string) => Promise<void>) {
+  const served = await serve(scenarioApp(express, middleware))
   try {
-    await drive(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    await drive(served.url)
   } finally {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+    await served.close()
   }
 }
 
-const expiresless = (line: string) => line.replace(/Expires=[^;]+/, 'Expires=<date>')
-
-await runScenarios([
+export const scenarios: Scenario[] = [
   {
     name: 'counter: the cookie is sent with res.append, the session loads before the route',
     run: () =>
@@ -201,7 +191,7 @@ await runScenarios([
       withApp({ options: { store: slowStore() } }, async (jar) => {
         await jar.fetch('/count')
         const before = jar.sid()
-        const login = await jar.fetch('/login', { method: 'POST' })
+        const login = await jar.post('/login')
         same(login.status, 302, 'status')
         check(jar.sid() && jar.sid() !== before, 'a new session ID')
         same(json(await jar.fetch('/whoami')), { user: 'ada', info: ['welcome'], note: ['hello ada'] }, 'after the redirect')
@@ -270,25 +260,14 @@ await runScenarios([
   },
   {
     name: 'every cookie option gives the same Set-Cookie line as express-session',
-    run: async () => {
-      const configs = [
-        { name: 'sid', cookie: { maxAge: 5000, domain: 'example.com', path: '/', httpOnly: false, sameSite: 'strict', priority: 'high', partitioned: true, secure: true } },
-        { cookie: { expires: new Date(Date.now() + 60_000), sameSite: 'none', secure: 'auto', priority: 'low' } },
-        { cookie: { sameSite: true, httpOnly: true, path: '/' } },
-        { cookie: { sameSite: 'auto', secure: 'auto', maxAge: 1000 } }
-      ]
-      for (const config of configs) {
-        const ids = () => 'fixed-id'
-        let reference: string[] = []
-        const headers = { 'x-forwarded-proto': 'https' }
-        await withExpress(expressSession({ secret, genid: ids, resave: false, saveUninitialized: false, ...(config as any) }), async (url) => {
-          reference = (await new Jar(url).fetch('/count', { headers })).setCookie
-        }, true)
-        await withApp({ options: { genid: ids, ...config }, trustProxy: true }, async (jar) => {
-          same((await jar.fetch('/count', { headers })).setCookie.map(expiresless), reference.map(expiresless), JSON.stringify(config))
+    run: () =>
+      sameSetCookieAsExpressSession(secret, async (options, headers) => {
+        let lines: string[] = []
+        await withApp({ options, trustProxy: true }, async (jar) => {
+          lines = (await jar.fetch('/count', { headers })).setCookie
         })
-      }
-    }
+        return lines
+      })
   },
   {
     name: 'a tampered cookie or a client-chosen ID starts a fresh session',
@@ -298,7 +277,7 @@ await runScenarios([
         const [id, mac] = decodeURIComponent(jar.cookies.get('connect.sid')!).slice(2).split('.')
         same((await jar.fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${mac.slice(0, -2)}xx`) })).body, '1', 'tampered')
         same((await jar.fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}`) })).body, '1', 'unsigned')
-        const chosen = await new Jar(jar.base).fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen', secret)) })
+        const chosen = await new Client(jar.base).fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen', secret)) })
         check(!chosen.setCookie[0].includes('chosen'), 'client-chosen ID adopted')
       })
   },
@@ -309,16 +288,16 @@ await runScenarios([
       const reference = expressSession({ secret, store, resave: false, saveUninitialized: false })
       let cookie = ''
       await withExpress(reference, async (url) => {
-        const jar = new Jar(url)
-        await jar.fetch('/login')
+        const jar = new Client(url)
+        same((await jar.fetch('/login')).status, 302, 'login in express-session')
         await jar.fetch('/count')
-        cookie = jar.header
+        cookie = jar.cookie
       })
       await withApp({ options: { store } }, async (jar) => {
-        same(json(await jar.fetch('/read', { cookie })), { count: 1, user: 'legacy', later: false }, 'read in bunway')
+        same(json(await jar.fetch('/read', { cookie })), { count: 1, user: 'ada', later: false }, 'read in bunway')
         same((await jar.fetch('/count', { cookie })).body, '2', 'counted on in bunway')
       })
-      await withExpress(reference, async (url) => same((await new Jar(url).fetch('/count', { cookie })).body, '3', 'back in express-session'))
+      await withExpress(reference, async (url) => same((await new Client(url).fetch('/count', { cookie })).body, '3', 'back in express-session'))
     }
   },
   {
@@ -358,7 +337,7 @@ await runScenarios([
       routes(app)
       const server = app.listen(0)
       try {
-        const jar = new Jar(server.url)
+        const jar = new Client(server.url)
         same(json(await jar.fetch('/bare/has')), { session: false }, 'router without the middleware')
         await jar.fetch('/count')
         same((await jar.fetch('/api/count')).body, '2', 'same session in the router')
@@ -409,16 +388,19 @@ await runScenarios([
         const failed = await jar.fetch('/poison')
         same(failed.status, 500, 'status')
         check(!failed.body.includes('should not be sent'), 'original body sent')
-        same((await new Jar(jar.base).fetch('/count')).body, '1', 'next request')
+        same((await new Client(jar.base).fetch('/count')).body, '1', 'next request')
       })
   },
   {
     name: 'a store that fails to load: the error reaches the 4-argument error handler',
-    run: () =>
-      withApp({ options: { store: { get: async () => Promise.reject(new Error('store down')), set: async () => {}, destroy: async () => {} } } }, async (jar) => {
+    run: async () => {
+      const store = promiseStore()
+      store.failing.add('get')
+      await withApp({ options: { store } }, async (jar) => {
         const reply = await jar.fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('someone', secret)) })
-        same([reply.status, reply.body], [500, 'error: store down'], 'answer')
+        same([reply.status, reply.body, store.calls], [500, 'error: get failed', ['get']], 'answer')
       })
+    }
   },
   {
     name: 'the session leaves statusCode alone (a getter only in bunway)',
@@ -446,7 +428,7 @@ await runScenarios([
       })
       const server = app.listen(0)
       try {
-        const reply = await new Jar(server.url).fetch('/', { cookie: 'a=1' })
+        const reply = await new Client(server.url).fetch('/', { cookie: 'a=1' })
         same([json(reply), reply.headers.get('x-list'), reply.headers.get('x-sent')], [{ threw: true, absent: [], plainHeaders: true }, 'a,b', 'true'], 'contract')
       } finally {
         server.stop()
@@ -464,7 +446,7 @@ await runScenarios([
       })
       const server = app.listen(0)
       try {
-        const jar = new Jar(server.url)
+        const jar = new Client(server.url)
         const first = await jar.fetch('/count')
         same([first.body, first.setCookie], ['1', []], 'no Set-Cookie: on-headers never fires')
         // §8.3: with a cookie, the store answers too late; the route runs without req.session.
@@ -483,5 +465,4 @@ await runScenarios([
         same((await jar.fetch('/count')).status, 500, 'req.session is undefined outside the path')
       })
   }
-])
-process.exit(0)
+]

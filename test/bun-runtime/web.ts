@@ -1,31 +1,32 @@
 /**
  * webSession (Request → Response servers) under Bun.serve, under real Bun.
- *   node_modules/.bin/bun test/bun-runtime/web.ts
+ *   node_modules/.bin/bun test/bun-runtime/run.ts web
  * prints one JSON line per scenario.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { sign } from 'cookie-signature'
 import express from 'express'
 import expressSession from 'express-session'
 import { webSession, type SessionRequest } from '../../lib/adapters/web'
 import { MemoryStore } from '../../stores/memory'
-import { check, Jar, json, runScenarios, same, slowStore } from './harness'
+import { Client, serve } from '../helpers/http'
+import { scenarioApp } from '../helpers/routes'
+import { check, json, same, type Scenario } from '../helpers/scenarios'
+import { slowStore } from '../helpers/stores'
 
 const secret = 'web secret'
 type Handler = (req: SessionRequest) => Response | Promise<Response>
 
-async function serving(fetch: (request: Request) => Response | Promise<Response>, drive: (jar: Jar) => Promise<void>) {
+async function serving(fetch: (request: Request) => Response | Promise<Response>, drive: (jar: Client) => Promise<void>) {
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch })
   try {
-    await drive(new Jar(`http://127.0.0.1:${server.port}`))
+    await drive(new Client(`http://127.0.0.1:${server.port}`))
   } finally {
     server.stop(true)
   }
 }
 
 /** A Bun.serve app whose every request goes through `withSession`. */
-function withSessions(options: Record<string, unknown>, handler: Handler, drive: (jar: Jar) => Promise<void>) {
+function withSessions(options: Record<string, unknown>, handler: Handler, drive: (jar: Client) => Promise<void>) {
   const sessions = webSession({ secret, resave: false, saveUninitialized: false, store: new MemoryStore({ sweepInterval: false }), ...options })
   return serving((request) => sessions.withSession(request, handler).catch((err) => new Response('error: ' + err.code, { status: 500 })), drive)
 }
@@ -36,7 +37,7 @@ const counter: Handler = (req) => {
 }
 const path = (req: Request) => new URL(req.url).pathname
 
-await runScenarios([
+export const scenarios: Scenario[] = [
   {
     name: 'withSession: a counter, with the cookie format of the Express side',
     run: () =>
@@ -180,7 +181,7 @@ await runScenarios([
         await jar.fetch('/')
         const [id, mac] = decodeURIComponent(jar.cookies.get('connect.sid')!).slice(2).split('.')
         same((await jar.fetch('/', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${mac.slice(0, -2)}xx`) })).body, '1', 'tampered')
-        const chosen = await new Jar(jar.base).fetch('/', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen', secret)) })
+        const chosen = await new Client(jar.base).fetch('/', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen', secret)) })
         check(!chosen.setCookie[0].includes('chosen'), 'client-chosen ID adopted')
       })
   },
@@ -188,26 +189,18 @@ await runScenarios([
     name: 'express-session (Express on Bun) and Bun.serve share a callback store and a cookie, both ways',
     run: async () => {
       const store = new (expressSession as any).MemoryStore()
-      const app = express()
-      app.use(expressSession({ secret, store, resave: false, saveUninitialized: false }))
-      app.get('/', (req: any, res) => {
-        req.session.count = (req.session.count || 0) + 1
-        res.send(String(req.session.count))
-      })
-      const server = http.createServer(app)
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-      const onExpress = new Jar(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+      const served = await serve(scenarioApp(express, expressSession({ secret, store, resave: false, saveUninitialized: false })))
+      const onExpress = new Client(served.url)
       try {
-        same((await onExpress.fetch('/')).body, '1', 'express-session')
+        same((await onExpress.fetch('/count')).body, '1', 'express-session')
         await withSessions({ store }, counter, async (jar) => {
-          same((await jar.fetch('/', { cookie: onExpress.header })).body, '2', 'Bun.serve')
-          const again = await jar.fetch('/', { cookie: onExpress.header })
+          same((await jar.fetch('/', { cookie: onExpress.cookie })).body, '2', 'Bun.serve')
+          const again = await jar.fetch('/', { cookie: onExpress.cookie })
           same([again.body, again.setCookie], ['3', []], 'Bun.serve again, no new cookie')
         })
-        same((await onExpress.fetch('/')).body, '4', 'express-session again')
+        same((await onExpress.fetch('/count')).body, '4', 'express-session again')
       } finally {
-        server.closeAllConnections()
-        await new Promise((resolve) => server.close(resolve))
+        await served.close()
       }
     }
   },
@@ -259,9 +252,9 @@ await runScenarios([
         websocket: { open: (ws) => ws.send(String(ws.data.user)), message() {} }
       })
       try {
-        const jar = new Jar(`http://127.0.0.1:${server.port}`)
+        const jar = new Client(`http://127.0.0.1:${server.port}`)
         await jar.fetch('/login')
-        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { cookie: jar.header } } as any)
+        const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { cookie: jar.cookie } } as any)
         const greeting = await new Promise<string>((resolve, reject) => {
           socket.onmessage = (event) => resolve(String(event.data))
           socket.onerror = () => reject(new Error('websocket error'))
@@ -285,5 +278,4 @@ await runScenarios([
         async (jar) => same([(await jar.fetch('/')).status, (await jar.fetch('/')).body], [500, 'error: ESESSIONSERIALIZE'], 'answer')
       )
   }
-])
-process.exit(0)
+]

@@ -1,4 +1,10 @@
+/**
+ * HTTP for the tests, under Node (vitest) and under Bun (the scripts in
+ * test/bun-runtime and test/runtime): serve a listener, send one request, and
+ * the one cookie-jar client. Fetch-based; no vitest import.
+ */
 import http from 'http'
+import net from 'net'
 import type { AddressInfo } from 'net'
 
 export interface Served {
@@ -50,34 +56,45 @@ export function cookiePair(setCookie: string[], name = 'connect.sid'): string | 
   return line && line.split(';')[0]
 }
 
-/** A browser-like client that keeps one cookie jar for a base URL. */
+/**
+ * A browser-like client with one cookie jar for a base URL: it sends the jar's
+ * cookies (unless `options.cookie` replaces them for one request), keeps what
+ * Set-Cookie sends, drops a cookie set to expire in 1970, follows no redirect.
+ */
 export class Client {
-  private jar = new Map<string, string>()
+  /** The jar: cookie name to (still encoded) value. */
+  readonly cookies = new Map<string, string>()
   constructor(readonly base: string) {}
 
+  /** The Cookie header the jar sends. */
   get cookie(): string {
-    return [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ')
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ')
   }
 
-  set(name: string, value: string): void {
-    this.jar.set(name, value)
-  }
-
-  async get(path: string, options: RequestOptions = {}): Promise<Reply> {
+  async fetch(path: string, options: RequestOptions = {}): Promise<Reply> {
     const reply = await request(this.base + path, { ...options, cookie: options.cookie ?? (this.cookie || undefined) })
     for (const line of reply.setCookie) {
       const [pair, ...attrs] = line.split(';')
       const eq = pair.indexOf('=')
       const name = pair.slice(0, eq)
       const expired = attrs.some((a) => /^\s*expires=thu, 01 jan 1970/i.test(a))
-      if (expired) this.jar.delete(name)
-      else this.jar.set(name, pair.slice(eq + 1))
+      if (expired) this.cookies.delete(name)
+      else this.cookies.set(name, pair.slice(eq + 1))
     }
     return reply
   }
 
+  get(path: string, options: RequestOptions = {}): Promise<Reply> {
+    return this.fetch(path, { ...options, method: 'GET' })
+  }
+
   post(path: string, options: RequestOptions = {}): Promise<Reply> {
-    return this.get(path, { ...options, method: 'POST' })
+    return this.fetch(path, { ...options, method: 'POST' })
+  }
+
+  /** The session ID inside this jar's `connect.sid` (or `name`) cookie. */
+  sid(name = 'connect.sid'): string {
+    return decodeURIComponent(this.cookies.get(name) ?? '').slice(2).split('.')[0]
   }
 }
 
@@ -85,7 +102,7 @@ export class Client {
 export function rawRequest(url: string, head: string): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
-    const socket = require('net').connect(Number(port), hostname, () => {
+    const socket = net.connect(Number(port), hostname, () => {
       socket.end(Buffer.from(head + '\r\n', 'latin1'))
     })
     let text = ''

@@ -1,22 +1,22 @@
 /**
  * The behaviour suite every runtime must pass: plain fetch against a running
- * app (see apps.ts), with the cookie jar of ../bun-runtime/harness. Runs under
- * Node (vitest) and under Bun (run.ts).
+ * app (helpers/runtimes.ts, routes in helpers/routes.ts). Runs under Node
+ * (test/runtimes.test.ts) and under Bun (run.ts).
  */
 import { sign } from 'cookie-signature'
-import { check as assert, Jar, json, same as equal } from '../bun-runtime/harness'
-import { referenceSetCookie, SECRET, start, type Instance, type Running, type Variant } from './apps'
+import { Client } from '../helpers/http'
+import { sameSetCookieAsExpressSession } from '../helpers/routes'
+import { running, SECRET, type Instance, type Running, type Variant } from '../helpers/runtimes'
+import { check as assert, json, same as equal, type Scenario } from '../helpers/scenarios'
 
-type Scenario = { name: string; instance: Instance; run(app: Running, variant: Variant): Promise<void> }
+type BehaviourScenario = { name: string; instance: Instance; run(app: Running, variant: Variant): Promise<void> }
 
-const expiresless = (line: string) => line.replace(/Expires=[^;]+/, 'Expires=<date>')
-
-export const scenarios: Scenario[] = [
+export const scenarios: BehaviourScenario[] = [
   {
     name: 'counter: a cookie on the first modified response, then the count goes on',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       const first = await jar.fetch('/count')
       equal(first.body, '1', 'first count')
       assert(first.setCookie.some((l) => /^connect\.sid=s%3A[\w-]+\.[\w%]+; Path=\/; HttpOnly$/.test(l)), `cookie line: ${first.setCookie}`)
@@ -28,7 +28,7 @@ export const scenarios: Scenario[] = [
     name: 'saveUninitialized false: an untouched session sends no cookie and stores nothing',
     instance: 'plain',
     async run({ url, store }) {
-      const reply = await new Jar(url).fetch('/noop')
+      const reply = await new Client(url).fetch('/noop')
       equal(reply.setCookie, [], 'Set-Cookie')
       equal(await store.length(), 0, 'sessions stored')
     }
@@ -37,7 +37,7 @@ export const scenarios: Scenario[] = [
     name: 'saveUninitialized true with rolling: every response carries the cookie',
     instance: 'slow',
     async run({ url, store }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       assert((await jar.fetch('/noop')).setCookie.length === 1, 'cookie for a new uninitialized session')
       assert((await store.inner.get(jar.sid())) !== null, 'the uninitialized session is stored')
       assert((await jar.fetch('/noop')).setCookie.length === 1, 'rolling cookie on an unmodified request')
@@ -47,26 +47,23 @@ export const scenarios: Scenario[] = [
     name: 'resave true: an unmodified session is saved again; resave false: it is only touched',
     instance: 'resave',
     async run({ url, store }, variant) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       await jar.fetch('/noop')
       equal(store.calls.filter((c: string) => c !== 'get'), ['set', 'set'], 'resave: store calls')
-      const other = await start(variant, 'counted')
-      try {
-        const jar2 = new Jar(other.url)
+      await running(variant, 'counted', {}, async (other) => {
+        const jar2 = new Client(other.url)
         await jar2.fetch('/count')
         await jar2.fetch('/noop')
         equal(other.store.calls.filter((c: string) => c !== 'get'), ['set', 'touch'], 'no resave: store calls')
-      } finally {
-        await other.stop()
-      }
+      })
     }
   },
   {
     name: 'touch: req.session.touch() moves the expiry forward and chains',
     instance: 'counted',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       equal(json(await jar.fetch('/touch')), { chained: true, moved: true }, 'touch')
     }
@@ -75,7 +72,7 @@ export const scenarios: Scenario[] = [
     name: "a plain object assigned to req.session (bun-router's `req.session = {}`) becomes the data, same ID and cookie",
     instance: 'plain',
     async run({ url, store }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/login')
       const sid = jar.sid()
       equal(json(await jar.fetch('/read')), { count: null, user: 'ada' }, 'logged in')
@@ -91,7 +88,7 @@ export const scenarios: Scenario[] = [
     name: 'login regenerates the ID; flash (req.flash and req.session.flash) survives the redirect',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       const before = jar.sid()
       const login = await jar.fetch('/login')
@@ -109,7 +106,7 @@ export const scenarios: Scenario[] = [
     name: 'logout destroys the session in the store',
     instance: 'plain',
     async run({ url, store }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       const id = jar.sid()
       assert(await store.get(id), 'stored before logout')
@@ -122,7 +119,7 @@ export const scenarios: Scenario[] = [
     name: 'reload drops unsaved changes; save then redirect is seen by the next request (promise and callback forms)',
     instance: 'slow',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       equal((await jar.fetch('/reload')).body, '1', 'reloaded count')
       equal((await jar.fetch('/reload-callback')).body, '1', 'reloaded count (callback)')
@@ -137,7 +134,7 @@ export const scenarios: Scenario[] = [
     name: 'a slow store: the data is saved before the redirect reaches the client',
     instance: 'slow',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       equal((await jar.fetch('/login')).status, 302, 'login')
       equal(json(await jar.fetch('/whoami')).user, 'ada', 'user after redirect')
     }
@@ -146,12 +143,12 @@ export const scenarios: Scenario[] = [
     name: 'a tampered or unknown cookie starts a fresh session with a fresh ID',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       await jar.fetch('/count')
       const [id, signature] = decodeURIComponent(jar.cookies.get('connect.sid')!).slice(2).split('.')
       const tampered = await jar.fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent(`s:${id}.${signature.slice(0, -2)}xx`) })
       equal(tampered.body, '1', 'count with a tampered cookie')
-      const chosen = await new Jar(url).fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen-by-client', SECRET)) })
+      const chosen = await new Client(url).fetch('/count', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('chosen-by-client', SECRET)) })
       assert(!chosen.setCookie[0].includes('chosen-by-client'), 'client-chosen ID adopted')
     }
   },
@@ -161,7 +158,7 @@ export const scenarios: Scenario[] = [
     async run({ url, store }) {
       const record = { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, user: 'legacy', count: 41 }
       await store.set('express-session-id', JSON.parse(JSON.stringify(record)))
-      const jar = new Jar(url)
+      const jar = new Client(url)
       jar.cookies.set('connect.sid', encodeURIComponent('s:' + sign('express-session-id', SECRET)))
       equal(json(await jar.fetch('/read')), { count: 41, user: 'legacy' }, 'loaded')
       equal((await jar.fetch('/count')).body, '42', 'counted on')
@@ -171,33 +168,16 @@ export const scenarios: Scenario[] = [
   {
     name: 'every cookie option gives the Set-Cookie line express-session gives',
     instance: 'plain',
-    async run(_app, variant) {
-      const configs = [
-        { name: 'sid', cookie: { maxAge: 5000, domain: 'example.com', path: '/', httpOnly: false, sameSite: 'strict', priority: 'high', partitioned: true, secure: true } },
-        { cookie: { expires: new Date(Date.now() + 60_000), sameSite: 'none', secure: 'auto', priority: 'low' } },
-        { cookie: { sameSite: true, httpOnly: true, path: '/' } },
-        { cookie: { sameSite: 'auto', secure: 'auto', maxAge: 1000 } }
-      ]
-      const headers = { 'x-forwarded-proto': 'https' }
-      for (const config of configs) {
-        const options = { ...config, genid: () => 'fixed-id' }
-        const reference = await referenceSetCookie(options, headers)
-        equal(reference.length, 1, 'express-session sent a cookie')
-        const app = await start(variant, 'plain', options)
-        try {
-          const lines = (await new Jar(app.url).fetch('/count', { headers })).setCookie
-          equal(lines.map(expiresless), reference.map(expiresless), JSON.stringify(config))
-        } finally {
-          await app.stop()
-        }
-      }
-    }
+    run: (_app, variant) =>
+      sameSetCookieAsExpressSession(SECRET, (options, headers) =>
+        running(variant, 'plain', options, async (app) => (await new Client(app.url).fetch('/count', { headers })).setCookie)
+      )
   },
   {
     name: "the app's own Set-Cookie lines are kept as separate lines",
     instance: 'plain',
     async run({ url }) {
-      const reply = await new Jar(url).fetch('/other-cookie')
+      const reply = await new Client(url).fetch('/other-cookie')
       equal(reply.setCookie.length, 2, 'two Set-Cookie lines')
       assert(reply.setCookie.includes('other=1; Path=/'), 'the app cookie')
       assert(reply.setCookie.some((l) => l.startsWith('connect.sid=')), 'the session cookie')
@@ -207,9 +187,9 @@ export const scenarios: Scenario[] = [
     name: 'a Secure cookie is withheld over http and sent through a trusted proxy',
     instance: 'plain',
     async run({ url }) {
-      const plain = await new Jar(url).fetch('/secure')
+      const plain = await new Client(url).fetch('/secure')
       equal(plain.setCookie, [], 'over plain http')
-      const proxied = await new Jar(url).fetch('/secure', { headers: { 'x-forwarded-proto': 'https' } })
+      const proxied = await new Client(url).fetch('/secure', { headers: { 'x-forwarded-proto': 'https' } })
       assert(proxied.setCookie.length === 1 && /; Secure$/.test(proxied.setCookie[0]) && /Expires=/.test(proxied.setCookie[0]), `through the proxy: ${proxied.setCookie}`)
     }
   },
@@ -217,7 +197,7 @@ export const scenarios: Scenario[] = [
     name: 'session data that cannot be stored is a 500, never a crash or a hang',
     instance: 'plain',
     async run({ url }) {
-      const jar = new Jar(url)
+      const jar = new Client(url)
       const failed = await jar.fetch('/fail-save')
       equal(failed.status, 500, 'status')
       assert(!failed.body.includes('should not be sent'), 'the original response was not sent')
@@ -227,36 +207,23 @@ export const scenarios: Scenario[] = [
   {
     name: 'a store that fails at save time: a 500 without the session cookie, and the server goes on',
     instance: 'counted',
-    async run({ url }) {
-      const failed = await new Jar(url).fetch('/fail-store')
+    async run({ url, store }) {
+      store.failing.add('set')
+      const failed = await new Client(url).fetch('/fail-store')
+      store.failing.delete('set')
+      assert(store.calls.includes('set'), `store calls: ${store.calls}`)
       equal(failed.status, 500, 'status')
       assert(!failed.body.includes('should not be sent'), 'the original response was not sent')
       assert(!failed.setCookie.some((l) => l.startsWith('connect.sid=')), `a cookie for an unsaved session: ${failed.setCookie}`)
-      equal((await new Jar(url).fetch('/count')).body, '1', 'the server still answers')
+      equal((await new Client(url).fetch('/count')).body, '1', 'the server still answers')
     }
   }
 ]
 
-export interface Outcome {
-  variant: Variant
-  name: string
-  ok: boolean
-  detail?: string
-}
-
-/** Run every scenario against fresh app instances of `variant`. */
-export async function runAll(variant: Variant): Promise<Outcome[]> {
-  const outcomes: Outcome[] = []
-  for (const scenario of scenarios) {
-    const app = await start(variant, scenario.instance)
-    try {
-      await scenario.run(app, variant)
-      outcomes.push({ variant, name: scenario.name, ok: true })
-    } catch (err) {
-      outcomes.push({ variant, name: scenario.name, ok: false, detail: String((err as Error)?.stack || err) })
-    } finally {
-      await app.stop()
-    }
-  }
-  return outcomes
+/** The suite against `variant`: each scenario on a fresh app instance. */
+export function forVariant(variant: Variant): Scenario[] {
+  return scenarios.map((scenario) => ({
+    name: scenario.name,
+    run: () => running(variant, scenario.instance, {}, (app) => scenario.run(app, variant))
+  }))
 }
