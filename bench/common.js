@@ -65,10 +65,33 @@ const assignOnly = () =>
     next()
   }
 
+// What express-session's contract asks of any implementation on every request,
+// and nothing else: req.sessionStore, req.sessionID and req.session, and the
+// response's writeHead and end wrapped (passing straight through). Express
+// sets every request's and response's prototype, and V8 then records no
+// hidden-class transition for them, so each property added costs a new one
+// (see bench/express-floor.js).
+const contractOnly = () =>
+  function contract(req, res, next) {
+    req.sessionStore = null
+    req.sessionID = 'id'
+    req.session = {}
+    const writeHead = res.writeHead
+    const end = res.end
+    res.writeHead = function (...args) {
+      return writeHead.apply(this, args)
+    }
+    res.end = function (chunk, encoding, callback) {
+      return end.call(this, chunk, encoding, callback)
+    }
+    next()
+  }
+
 // HTTP / middleware variants: which middleware factory with which store.
 const VARIANTS = {
   bare: { middleware: null, store: null },
   'floor: req.session assigned only': { middleware: assignOnly, store: null },
+  "floor: express-session's contract only": { middleware: contractOnly, store: null },
   'express-session + MemoryStore': { middleware: expressSession, store: 'express-session MemoryStore' },
   'sessionware + MemoryStore': { middleware: sessionware, store: 'sessionware MemoryStore' },
   'sessionware + FileStore': { middleware: sessionware, store: 'sessionware FileStore' },

@@ -47,7 +47,10 @@ express-session, both with their MemoryStore, or FileStore / session-file-store)
 median (min–max) over ${HTTP_ROUNDS} rounds; p99 is the median of a variant's slots. The "floor" variant is a middleware that only
 assigns req.session = {} (no cookie, no store): its overhead is what Express charges any session middleware (one more
 layer, one property added to a request), so its req/s against express-session's is the most any session middleware
-could reach in this app. The load generator shares the machine's two
+could reach in this app. The "contract" floor does what express-session's contract asks of any implementation and
+nothing else: req.sessionStore, req.sessionID and req.session added, res.writeHead and res.end wrapped (passing
+through); Express sets every request's and response's prototype, and V8 then records no hidden-class transition
+for them, so each added property costs a new hidden class. The load generator shares the machine's two
 cores with the server, so req/s is a relative figure; CPU per request is the steadier one.
 Middleware: in one process, real http.IncomingMessage / ServerResponse pairs over a Duplex socket that discards output,
 run one after another to 'finish' (bench/middleware.js): existing session left unchanged, existing session modified,
@@ -217,6 +220,7 @@ async function http() {
     }
     const pairs = [['sessionware + MemoryStore', 'express-session + MemoryStore']]
     if (variants.includes('floor: req.session assigned only')) pairs.push(['floor: req.session assigned only', 'express-session + MemoryStore'])
+    if (variants.includes("floor: express-session's contract only")) pairs.push(["floor: express-session's contract only", 'express-session + MemoryStore'])
     if (variants.includes('sessionware + FileStore')) pairs.push(['sessionware + FileStore', 'express-session + session-file-store'])
     const ratios = {}
     for (const [ours, theirs] of pairs) {
@@ -288,11 +292,18 @@ function report(results) {
       )
     }
     const t = h.scenarios.existing.ratios['sessionware + MemoryStore / express-session + MemoryStore']
+    const floor = h.scenarios.existing.ratios["floor: express-session's contract only / express-session + MemoryStore"]
     const ok = (b) => (b ? 'met' : 'NOT met')
-    add('Targets (read-and-increment scenario, MemoryStore)', ['target', 'measured (median, min–max)', 'result'], [
-      ['session CPU overhead ≤ 40% of express-session’s', fmtRatio(t.overhead), ok(t.overhead.median <= 0.4)],
-      ['req/s ≥ 1.5× express-session + MemoryStore', fmtRatio(t.reqPerSec), ok(t.reqPerSec.median >= 1.5)]
-    ])
+    const rows = [['req/s ≥ 1.4× express-session + MemoryStore', fmtRatio(t.reqPerSec), ok(t.reqPerSec.median >= 1.4)]]
+    if (floor) rows.push(["(the contract floor's req/s, for reference)", fmtRatio(floor.reqPerSec), ''])
+    const express = results.middleware && results.middleware.frames && results.middleware.frames.express
+    if (express) {
+      for (const [kind, budget] of [['unchanged', 0.35], ['modified', 0.35], ['new', 0.45]]) {
+        const ratio = express[kind].overheadRatio
+        rows.push([`inside Express 5, ${kind} session: overhead ≤ ${budget}× express-session's`, fmtRatio(ratio), ok(ratio.median <= budget)])
+      }
+    }
+    add('Budget (issue "One honest path"): read and increment, MemoryStore', ['target', 'measured (median, min–max)', 'result'], rows)
   }
   const m = results.middleware
   if (m) {
