@@ -44,8 +44,8 @@ function holdResponse(engine: SessionEngine, state: RequestSession, req: any, re
   // what bun-router's req.regenerateSession() and destroySession() do.
   addFlash(req)
   const hold = new ResponseHold(engine, state, next, res.writeHead, res.end)
-  res.writeHead = function writeHead(this: ServerResponse, ...args: any[]) {
-    return hold.writeHead(this, args)
+  res.writeHead = function writeHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any) {
+    return hold.writeHead(this, statusCode, reason, headers)
   } as ServerResponse['writeHead']
   res.end = function end(this: ServerResponse, chunk?: any, encoding?: any, callback?: any) {
     return hold.end(this, chunk, encoding, callback)
@@ -69,10 +69,9 @@ class ResponseHold {
     private readonly originalEnd: ServerResponse['end']
   ) {}
 
-  writeHead(res: ServerResponse, args: any[]): ServerResponse {
-    if (this.headersHandled) return (this.originalWriteHead as Function).apply(res, args)
+  writeHead(res: ServerResponse, statusCode: number, reason: any, headers: any): ServerResponse {
+    if (this.headersHandled) return (this.originalWriteHead as Function).call(res, statusCode, reason, headers)
     this.headersHandled = true
-    let [statusCode, reason, headers] = args
     if (typeof reason !== 'string') {
       headers = reason
       reason = undefined
