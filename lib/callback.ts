@@ -41,11 +41,6 @@ export function attempt<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   }
 }
 
-/** Split an `(arg?, callback?)` pair where the argument itself is optional. */
-export function optionalArg<A, C extends Function>(arg: A | C | undefined, callback: C | undefined): [A | undefined, C | undefined] {
-  return typeof arg === 'function' ? [undefined, arg as C] : [arg as A | undefined, callback]
-}
-
 // A callback that throws must surface like it would in a plain callback API:
 // as an uncaught exception, not as a rejection swallowed by our promise chain.
 function invoke<T>(callback: Callback<T>, err: any, value?: T): void {
