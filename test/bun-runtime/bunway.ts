@@ -12,7 +12,7 @@ import { MemoryStore } from '../../stores/memory'
 import { bunway, cookieParser, Router, type App } from '../bunway-double'
 import { Client, serve } from '../helpers/http'
 import { sameSetCookieAsExpressSession, scenarioApp } from '../helpers/routes'
-import { check, json, same, type Scenario } from '../helpers/scenarios'
+import { check, consoleErrors, json, same, type Scenario } from '../helpers/scenarios'
 import { promiseStore, slowStore } from '../helpers/stores'
 
 const secret = 'bunway secret'
@@ -390,6 +390,20 @@ export const scenarios: Scenario[] = [
         check(!failed.body.includes('should not be sent'), 'original body sent')
         same((await new Client(jar.base).fetch('/count')).body, '1', 'next request')
       })
+  },
+  {
+    name: "onSaveError: 'respond': a store that fails at save time lets the response go out as written, with its cookie, and the error is logged",
+    run: async () => {
+      const store = promiseStore()
+      store.failing.add('set')
+      const logged = await consoleErrors(() =>
+        withApp({ options: { store, onSaveError: 'respond' } }, async (jar) => {
+          const reply = await jar.fetch('/count')
+          same([reply.status, reply.body, reply.setCookie.length], [200, '1', 1], 'the response as written')
+        })
+      )
+      same(logged.map((args) => (args[1] as any)?.code), ['ESTOREDOWN'], 'logged errors')
+    }
   },
   {
     name: 'a store that fails to load: the error reaches the 4-argument error handler',

@@ -10,7 +10,7 @@ import { webSession, type SessionRequest } from '../../lib/adapters/web'
 import { MemoryStore } from '../../stores/memory'
 import { Client, serve } from '../helpers/http'
 import { scenarioApp } from '../helpers/routes'
-import { check, json, same, type Scenario } from '../helpers/scenarios'
+import { check, consoleErrors, json, same, type Scenario } from '../helpers/scenarios'
 import { slowStore } from '../helpers/stores'
 
 const secret = 'web secret'
@@ -264,6 +264,18 @@ export const scenarios: Scenario[] = [
       } finally {
         server.stop(true)
       }
+    }
+  },
+  {
+    name: "onSaveError: 'respond': a store that fails at save time lets the Response go out as written, with its cookie, and the error is logged",
+    run: async () => {
+      const store = slowStore(0)
+      store.failing.add('set')
+      const logged = await consoleErrors(() => withSessions({ store, onSaveError: 'respond' }, counter, async (jar) => {
+        const reply = await jar.fetch('/')
+        same([reply.status, reply.body, reply.setCookie.length], [200, '1', 1], 'the Response as written')
+      }))
+      same(logged.map((args) => (args[1] as any)?.code), ['ESTOREDOWN'], 'logged errors')
     }
   },
   {

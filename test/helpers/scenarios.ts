@@ -58,3 +58,16 @@ export async function runScenarios(scenarios: Scenario[], { timeoutMs = 10_000, 
   }
   return outcomes
 }
+
+/** Run `work` while collecting what is written to console.error (the only error path some adapters have). */
+export async function consoleErrors(work: () => Promise<void>): Promise<unknown[][]> {
+  const seen: unknown[][] = []
+  const original = console.error
+  console.error = (...args: unknown[]) => void seen.push(args)
+  try {
+    await work()
+  } finally {
+    console.error = original
+  }
+  return seen
+}
