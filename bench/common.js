@@ -180,6 +180,6 @@ async function inFlight(count, concurrency, work) {
 
 module.exports = {
   inFlight,
-  SECRET, POOL_SIZE, COOKIE_NAME, STORES, VARIANTS, FileStore, available, poolId, poolCookie, poolCookies,
+  SECRET, POOL_SIZE, COOKIE_NAME, STORES, VARIANTS, assignOnly, contractOnly, FileStore, available, poolId, poolCookie, poolCookies,
   record, call, fillPool, sessionOptions, removeDir, median, spread, rotate, parseArgs, fmt, fmtRatio, table, mdTable
 }

@@ -17,7 +17,7 @@
 const path = require('path')
 const express = require('express')
 const expressSession = require('express-session')
-const { STORES, poolCookies, fillPool, sessionOptions, parseArgs } = require('./common')
+const { STORES, assignOnly, contractOnly, poolCookies, fillPool, sessionOptions, parseArgs } = require('./common')
 const { request } = require('./middleware-harness')
 
 const args = parseArgs(process.argv.slice(2))
@@ -39,17 +39,6 @@ function appWith(middleware) {
   return (req, res, fail) => app(req, res, fail)
 }
 
-function wrapResponse(res) {
-  const writeHead = res.writeHead
-  const end = res.end
-  res.writeHead = function (...args) {
-    return writeHead.apply(this, args)
-  }
-  res.end = function (chunk, encoding, callback) {
-    return end.call(this, chunk, encoding, callback)
-  }
-}
-
 function flash() {}
 
 async function sessionwareFrom(dist) {
@@ -59,29 +48,18 @@ async function sessionwareFrom(dist) {
   return sessionware(sessionOptions(KIND === 'new' ? 'new' : 'existing', store))
 }
 
+const contract = contractOnly()
+
 async function main() {
   const { store } = STORES['express-session MemoryStore']()
   await fillPool(store)
   const handles = {
     bare: appWith(null),
-    'floor: req.session': appWith((req, _res, next) => {
-      req.session = {}
-      next()
-    }),
-    'floor: contract': appWith((req, res, next) => {
-      req.sessionStore = store
-      req.sessionID = 'id'
-      req.session = {}
-      wrapResponse(res)
-      next()
-    }),
+    'floor: req.session': appWith(assignOnly()),
+    'floor: contract': appWith(contractOnly()),
     'floor: contract + flash': appWith((req, res, next) => {
-      req.sessionStore = store
-      req.sessionID = 'id'
-      req.session = {}
       req.flash = flash
-      wrapResponse(res)
-      next()
+      contract(req, res, next)
     }),
     'express-session': appWith(expressSession(sessionOptions(KIND === 'new' ? 'new' : 'existing', store))),
     sessionware: appWith(await sessionwareFrom(path.join(__dirname, '..', 'dist')))
