@@ -22,7 +22,14 @@ const form = (body: Record<string, string>) => ({
 describe('examples', () => {
   it('express-app.mjs: counter, login with regenerate, flash after redirect, logout', async () => {
     const { createApp } = await import(path.join(examples, 'express-app.mjs'))
-    served = await serve(await createApp())
+    // Its MemoryStore, whatever REDIS_URL the environment has (the next test covers Redis).
+    const redisUrl = process.env.REDIS_URL
+    delete process.env.REDIS_URL
+    try {
+      served = await serve(await createApp())
+    } finally {
+      if (redisUrl !== undefined) process.env.REDIS_URL = redisUrl
+    }
     const client = new Client(served.url)
     expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null, views: 0 })
     await client.get('/')
