@@ -1,4 +1,4 @@
-import type { Commit, RequestSession, SessionEngine } from '../core/engine'
+import { afterCommit, type Commit, type RequestSession, type SessionEngine } from '../core/engine'
 import { debug } from '../debug'
 import { decorateRequest, ExpressStyleView } from './request'
 import { startThenNext } from './start'
@@ -70,13 +70,7 @@ function holdToResponse(engine: SessionEngine, state: RequestSession, res: any):
         console.error('sessionware: the session could not be committed:', err)
         return respond()
       }
-      const error = commit.error
-      const done = (err: unknown) => (err === undefined ? respond() : failed(err))
-      if (!commit.work) return done(error)
-      return commit.work.then(
-        () => done(error),
-        (err) => done(error === undefined ? err : error)
-      )
+      return afterCommit(commit, (problem) => (problem === undefined ? respond() : failed(problem)))
     }
   }
 }

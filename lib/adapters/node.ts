@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'http'
 import { debug } from '../debug'
-import type { Commit, RequestSession, SessionEngine } from '../core/engine'
+import { afterCommit, type Commit, type RequestSession, type SessionEngine } from '../core/engine'
 import { addFlash, ExpressStyleView } from './request'
 import { startThenNext } from './start'
 
@@ -93,16 +93,10 @@ class ResponseHold {
     // A second end (an error handler answering in place of the response) goes straight through.
     if (this.ended) return this.originalEnd.call(res, chunk, encoding, callback)
     this.ended = true
-    const committedHere = this.commit === undefined
-    const commit = committedHere ? this.commitNow() : this.commit!
-    // An error found by a commit in writeHead was reported there.
-    const found = committedHere ? commit.error : undefined
-    if (!commit.work) return this.finish(res, found, chunk, encoding, callback)
-    commit.work.then(
-      () => this.finish(res, found, chunk, encoding, callback),
-      (err) => this.finish(res, found === undefined ? err : found, chunk, encoding, callback)
-    )
-    return res
+    const commit = this.commit === undefined ? this.commitNow() : this.commit
+    // An error of a commit made in writeHead was reported there already; report() reports once.
+    const finished = afterCommit(commit, (problem) => this.finish(res, problem, chunk, encoding, callback))
+    return finished instanceof Promise ? res : finished
   }
 
   private commitNow(): Commit {

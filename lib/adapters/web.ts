@@ -1,4 +1,4 @@
-import { SessionEngine, type RequestSession, type RequestView } from '../core/engine'
+import { afterCommit, SessionEngine, type RequestSession, type RequestView } from '../core/engine'
 import type { Secret } from '../core/signature'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
@@ -97,16 +97,15 @@ export function webSession(options?: SessionOptions): WebSessions {
     const state = (request as any)[STATE] as RequestSession | undefined
     if (!state || !response) return response
     delete (request as any)[STATE]
-    const { cookie, work, error } = state.commit()
-    let problem = error
-    if (work) await work.catch((err) => (problem ??= err))
+    const commit = state.commit()
+    const problem = await afterCommit(commit, (problem) => problem)
     if (problem !== undefined) {
       // No later error path exists here: by default the caller gets the rejection.
       if (engine.options.onSaveError !== 'respond') throw problem
       console.error('sessionware: the session could not be committed:', problem)
       debug('commit failed: %s', problem)
     }
-    return (cookie ? withCookie(response, cookie) : response) as R
+    return (commit.cookie ? withCookie(response, commit.cookie) : response) as R
   }
 
   // Mounted twice (a global and a route-level middleware), only the outer

@@ -76,7 +76,12 @@ export function shouldSave(rules: Rules, facts: Facts): boolean {
 
 /** Whether the store should refresh the session's expiry instead. */
 export function shouldTouch(rules: Rules, facts: Facts): boolean {
-  return rules.storeCanTouch && facts.hasSession && facts.hasId && !facts.isNew && !shouldSave(rules, facts)
+  return mayTouch(rules, facts) && !shouldSave(rules, facts)
+}
+
+// A session the request loaded by its cookie, with a store that can touch.
+function mayTouch(rules: Rules, facts: Facts): boolean {
+  return rules.storeCanTouch && facts.hasSession && facts.hasId && !facts.isNew
 }
 
 /** Whether the stored session should be removed (`unset: 'destroy'` and `req.session` gone). */
@@ -88,8 +93,7 @@ export function shouldDestroy(rules: Rules, facts: Facts): boolean {
 export function storeAction(rules: Rules, facts: Facts): StoreAction {
   if (shouldDestroy(rules, facts)) return 'destroy'
   if (shouldSave(rules, facts)) return 'save'
-  if (shouldTouch(rules, facts)) return 'touch'
-  return 'none'
+  return mayTouch(rules, facts) ? 'touch' : 'none'
 }
 
 /**

@@ -40,6 +40,20 @@ export interface Commit {
 const NOTHING: Commit = Object.freeze({})
 
 /**
+ * Call `done` with the commit's first problem (its own error, else the
+ * store's), or `undefined`, once its work has settled: at once when there is
+ * no work to wait for.
+ */
+export function afterCommit<T>(commit: Commit, done: (problem: unknown) => T): T | Promise<T> {
+  const { work, error } = commit
+  if (!work) return done(error)
+  return work.then(
+    () => done(error),
+    (err) => done(error === undefined ? err : error)
+  )
+}
+
+/**
  * The framework-free session engine behind `session(options)`: it loads or
  * creates a request's session and, once per response, decides what to send
  * and store (lib/core/decide.ts holds the rules).
