@@ -419,7 +419,7 @@ function readText(file: string, encoding: BufferEncoding): Promise<string> {
  * head only; `false` when it is no session file, `undefined` when there is none.
  */
 async function readExpiry(file: string, encoding: BufferEncoding): Promise<number | false | undefined> {
-  const size = Buffer.byteLength('x'.repeat(HEAD_CHARS), encoding) // 2 bytes a char in utf16le
+  const size = HEAD_CHARS * Buffer.byteLength('x', encoding) // 2 bytes a char in utf16le
   const head = Buffer.allocUnsafe(size)
   let length = 0
   try {
