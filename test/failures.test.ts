@@ -5,6 +5,7 @@ import session, { MemoryStore } from '../lib/index'
 import { Client, request, serve, type Served } from './helpers/http'
 import { FaultyStore, promiseStore } from './helpers/stores'
 import { until } from './helpers/until'
+import { withoutDeprecationOutput } from './helpers/warnings'
 
 let served: Served | undefined
 afterEach(async () => {
@@ -111,7 +112,7 @@ describe('every store convention', () => {
   })
 
   it('rejects a store without get/set/destroy at construction', () => {
-    expect(() => session({ secret: 's', store: { get() {}, set() {} } as any })).toThrow('store must implement destroy')
+    expect(() => session({ secret: 's', resave: false, saveUninitialized: false, store: { get() {}, set() {} } as any })).toThrow('store must implement destroy')
   })
 })
 
@@ -201,7 +202,7 @@ describe('secrets and options', () => {
       if (req.url === '/with') req.secret = 'from cookie-parser'
       next()
     })
-    app2.use(session({ resave: false, saveUninitialized: true }))
+    app2.use(withoutDeprecationOutput(() => session({ resave: false, saveUninitialized: true })))
     app2.get('/with', (req: any, res) => res.send(typeof req.session))
     app2.get('/without', (_req, res) => res.send('unreachable'))
     app2.use((err: any, _req: any, res: any, _next: any) => res.status(500).send(err.message))
@@ -213,14 +214,15 @@ describe('secrets and options', () => {
   })
 
   it("validates options with express-session's messages", () => {
-    expect(() => session({ secret: 's', genid: 'x' as any })).toThrow('genid option must be a function')
-    expect(() => session({ secret: 's', unset: 'drop' as any })).toThrow('unset option must be "destroy" or "keep"')
-    expect(() => session({ secret: [] })).toThrow('secret option array must contain one or more strings')
-    expect(() => session({ secret: 's', cookie: 5 as any })).toThrow('argument options must be a object')
+    const given = { resave: false, saveUninitialized: false }
+    expect(() => session({ ...given, secret: 's', genid: 'x' as any })).toThrow('genid option must be a function')
+    expect(() => session({ ...given, secret: 's', unset: 'drop' as any })).toThrow('unset option must be "destroy" or "keep"')
+    expect(() => session({ ...given, secret: [] })).toThrow('secret option array must contain one or more strings')
+    expect(() => session({ ...given, secret: 's', cookie: 5 as any })).toThrow('argument options must be a object')
   })
 
   it('never changes the options object it is given', () => {
-    const options = Object.freeze({ secret: 's', cookie: Object.freeze({ maxAge: 1000 }) })
+    const options = Object.freeze({ secret: 's', resave: false, saveUninitialized: false, cookie: Object.freeze({ maxAge: 1000 }) })
     expect(() => session(options as any)).not.toThrow()
   })
 })

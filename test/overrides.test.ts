@@ -54,7 +54,7 @@ describe('over HTTP, what an earlier middleware put on the request or response i
   it('a session an app prototype provides is left alone', async () => {
     const app = express()
     Object.defineProperty(app.request, 'session', { configurable: true, get: () => ({ n: 41, provided: true }) })
-    app.use(session({ secret: 's', store: new MemoryStore() }))
+    app.use(session({ secret: 's', resave: false, saveUninitialized: false, store: new MemoryStore() }))
     app.get('/', (req: any, res: any) => res.json({ session: req.session, sessionID: req.sessionID ?? null }))
     served = await serve(app)
     const reply = await request(served.url)

@@ -12,6 +12,7 @@
 //                            run against the real express-session and the alias
 //   ts/                      `tsc --noEmit` consumers: node16, nodenext,
 //                            commonjs/node10, bundler, ES-module-only, alias
+// and lints the tarball with publint and @arethetypeswrong/cli.
 // Set KEEP_PACKAGE_TEST=1 to keep the temporary project (its path is logged).
 import { execFile } from 'child_process'
 import fs from 'fs'
@@ -87,7 +88,7 @@ describe('the packed tarball', () => {
   it('holds the build, its declarations and the docs, and every path package.json names', () => {
     const files = packed.files.map((file) => file.path)
     expect(files).toEqual(
-      expect.arrayContaining(['package.json', 'README.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts'])
+      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts'])
     )
     expect(files.filter((file) => /^(lib|stores|test|scripts|bench|examples)\//.test(file) || file.endsWith('.tgz'))).toEqual([])
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.endsWith('.d.mts'))).toEqual([])
@@ -106,6 +107,24 @@ describe('the packed tarball', () => {
     expect(expressSessionIn(project)).toBe('sessionware')
     expect(expressSessionIn(path.join(project, 'app-real'))).toBe('express-session')
   })
+})
+
+describe('package linters, on the tarball', () => {
+  const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
+  const tarball = () => path.join(tmp, 'sessionware.tgz')
+
+  it('publint --strict: no errors, warnings or suggestions', async () => {
+    const { stdout } = await sh(bin('publint'), ['--strict', tarball()], tmp)
+    expect(stdout).toContain('All good!')
+  }, SLOW)
+
+  it('@arethetypeswrong/cli: every entry point resolves to the right types under every resolution', async () => {
+    const { stdout } = await sh(bin('attw'), ['--format', 'json', tarball()], tmp)
+    // attw also exits non-zero on a problem, which sh() turns into a failure with its output.
+    const { analysis, problems } = JSON.parse(stdout)
+    expect(problems).toEqual({})
+    expect(Object.keys(analysis.entrypoints)).toEqual(['.', './package.json'])
+  }, SLOW)
 })
 
 describe('runtime consumers', () => {

@@ -8,6 +8,7 @@ import expressSession from 'express-session'
 import { frameworks, implementations, sequentialIds, type Implementation } from '../helpers/apps'
 import { Client, serve } from '../helpers/http'
 import { scenarioApp, withoutExpires } from '../helpers/routes'
+import { withoutDeprecationOutput } from '../helpers/warnings'
 
 /**
  * The same scenario, run against express-session and sessionware with the
@@ -78,14 +79,17 @@ function normalizeRecords(sessions: Record<string, string>): Record<string, unkn
 
 async function play(impl: Implementation, express: any, scenario: Scenario) {
   const store = new (expressSession as any).MemoryStore()
-  const middleware = implementations[impl]({
-    secret: 'keyboard cat',
-    genid: sequentialIds(),
-    store,
-    resave: false,
-    saveUninitialized: true,
-    ...scenario.options
-  })
+  // Some scenarios leave resave/saveUninitialized undefined on purpose (express-session's defaults).
+  const middleware = withoutDeprecationOutput(() =>
+    implementations[impl]({
+      secret: 'keyboard cat',
+      genid: sequentialIds(),
+      store,
+      resave: false,
+      saveUninitialized: true,
+      ...scenario.options
+    })
+  )
   const app = scenarioApp(express, scenario.wrapped ? [wrapWriteHead('before'), middleware, wrapWriteHead('after')] : middleware)
   if (scenario.trustProxy !== undefined) app.set('trust proxy', scenario.trustProxy)
   const served = await serve(app)
