@@ -1,5 +1,5 @@
 // A Bun.serve app on sessionware: login, counter, logout.
-//   bun examples/bun-serve.ts        (after `npm run build`)
+//   npx bun examples/bun-serve.ts    (after `npm install`, which builds)
 // The same cookie and records as the Express example: both can share a store.
 import session, { FileStore } from 'sessionware'
 

@@ -1,5 +1,5 @@
 // A bunway app on sessionware: login, counter, logout.
-//   bun examples/bunway-app.ts       (after `npm run build`)
+//   npx bun examples/bunway-app.ts   (after `npm install`, which builds)
 //
 // bunway is not published on npm, so this runs on the test double in
 // test/bunway-double/, which follows bunway's request/response contract. In

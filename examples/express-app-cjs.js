@@ -44,7 +44,7 @@ app.post('/logout', function (req, res, next) {
 module.exports = app
 
 if (require.main === module) {
-  app.listen(process.env.PORT || 3000, function () {
-    console.log('listening on http://localhost:' + (process.env.PORT || 3000))
+  const server = app.listen(process.env.PORT || 3000, function () {
+    console.log('listening on http://localhost:' + server.address().port)
   })
 }

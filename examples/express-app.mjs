@@ -60,7 +60,8 @@ function escape(text) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const port = Number(process.env.PORT) || 3000
   const app = await createApp()
-  app.listen(port, () => console.log(`sessionware example on http://localhost:${port}`))
+  const server = app.listen(process.env.PORT ?? 3000, () => {
+    console.log(`sessionware example on http://localhost:${server.address().port}`)
+  })
 }
