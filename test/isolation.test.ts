@@ -4,6 +4,7 @@ import net from 'net'
 import { setFlagsFromString } from 'v8'
 import { runInNewContext } from 'vm'
 import { afterEach, describe, expect, it } from 'vitest'
+import expressSession from 'express-session'
 import session, { MemoryStore } from '../lib/index'
 import { Client, cookiePair, request, serve, type Served } from './helpers/http'
 import { until } from './helpers/until'
@@ -71,6 +72,39 @@ describe('no global side effects', () => {
     response.resume()
     expect(seen).toEqual([false, false, false, false])
     expect(['flash', 'sessionID', 'regenerateSession', 'destroySession'].filter((name) => name in response)).toEqual([])
+  })
+
+  it.each([
+    ['Express 5', 'express'],
+    ['node:http', 'http']
+  ])("%s: the request and response carry exactly express-session's own properties, in its order, plus req.flash", async (_name, frame) => {
+    const ownKeys = async (middleware: any) => {
+      const route = (req: any, res: any) => {
+        const keys = (o: object) => Reflect.ownKeys(o).map(String)
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ req: keys(req), res: keys(res) }))
+      }
+      let listener: http.RequestListener
+      if (frame === 'express') {
+        const app = express()
+        app.use(middleware)
+        app.get('/', route)
+        listener = app
+      } else {
+        listener = (req, res) => middleware(req, res, () => route(req, res))
+      }
+      const client = new Client(await served(listener))
+      await client.get('/') // the second request carries a cookie and loads the stored session
+      return JSON.parse((await client.get('/')).body)
+    }
+    const options = { secret: 's', resave: false, saveUninitialized: true }
+    const theirs = await ownKeys(expressSession(options))
+    const ours = await ownKeys(session(options))
+    // express-session parses the URL with parseurl, which caches its result on the request; we do not.
+    const parseurlCache = (key: string) => key !== '_parsedOriginalUrl' && key !== '_parsedUrl'
+    expect(ours.res).toEqual(theirs.res)
+    expect(ours.req.filter((key: string) => key !== 'flash' && parseurlCache(key))).toEqual(theirs.req.filter(parseurlCache))
+    expect(ours.req).toContain('flash')
   })
 
   it('two middlewares with different secrets, names and stores in one process never see each other', async () => {
