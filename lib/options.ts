@@ -168,6 +168,8 @@ function fillIn(defaults: Record<string, unknown>, cookie: any): CookieOptions {
 /** The store: the one given, one made by name (`store`, or ts-auth's `driver`), or a new MemoryStore. */
 function makeStore(opts: SessionOptions): SessionStoreLike {
   const store = opts.store ?? opts.driver
+  if (opts.files !== undefined && store !== 'file') warn('option "files" is ignored: it configures store: \'file\' only')
+  if (opts.redis !== undefined && store !== 'redis') warn('option "redis" is ignored: it configures store: \'redis\' only')
   if (store && typeof store === 'object') return store
   if (!store) return new MemoryStore()
   switch (store) {
@@ -190,8 +192,12 @@ function warnUnknown(opts: object): void {
     const message = reason
       ? `option "${key}" has no meaning in sessionware and is ignored: ${reason}`
       : `unknown option "${key}" is ignored (see the README for sessionware's options)`
-    process.emitWarning(message, { type: 'Warning', code: 'SESSIONWARE_OPTION' })
+    warn(message)
   }
+}
+
+function warn(message: string): void {
+  process.emitWarning(message, { type: 'Warning', code: 'SESSIONWARE_OPTION' })
 }
 
 function isSecret(secret: unknown): secret is Secret {

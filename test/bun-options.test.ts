@@ -122,13 +122,22 @@ describe('unknown options are never silent', () => {
     expect(warn.mock.calls.find((call) => String(call[0]).includes('bogus'))![1]).toMatchObject({ code: 'SESSIONWARE_OPTION' })
   })
 
+  it('files or redis settings for a store that is not made by that name are reported', () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    session({ secret, resave: false, saveUninitialized: false, store: new MemoryStore({ sweepInterval: false }), redis: { url: 'redis://localhost' }, files: { path: '/tmp' } } as any)
+    expect(warn.mock.calls.map((call) => String(call[0]))).toEqual([
+      "option \"files\" is ignored: it configures store: 'file' only",
+      "option \"redis\" is ignored: it configures store: 'redis' only"
+    ])
+  })
+
   it('every option documented by sessionware is known (no warning)', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sessionware-known-'))
     session({
       secret, cookie: {}, genid: () => 'x', name: 'n', proxy: false, resave: false, rolling: false, saveUninitialized: false, store: 'file', files: { path: dir, reapInterval: false },
       unset: 'keep', onSaveError: 'respond', maxAge: 1, httpOnly: true, secure: false, sameSite: 'lax', domain: 'example.com', path: '/',
-      lifetime: 1, autoCommit: true, renew: true, renewAfter: 1, renewGrace: 1, storeTtl: 'ms', redis: {}
+      lifetime: 1, autoCommit: true, renew: true, renewAfter: 1, renewGrace: 1, storeTtl: 'ms'
     } as any).service.options.store.clear?.()
     fs.rmSync(dir, { recursive: true, force: true })
     expect(warn).not.toHaveBeenCalled()
