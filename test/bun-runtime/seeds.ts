@@ -175,5 +175,34 @@ export const scenarios: Scenario[] = [
         same(other.sid(), jar.sid(), 'and gets its cookie')
       })
     }
+  },
+  {
+    name: 'req.regenerateSession() keeps the data and the flash messages under a new ID; the old record is destroyed',
+    run: async () => {
+      const store = new MemoryStore({ sweepInterval: false })
+      await serving(
+        { store },
+        async (jar) => {
+          await jar.fetch('/login')
+          const first = jar.sid()
+          const renewed = await jar.fetch('/regenerate')
+          same(renewed.setCookie.length, 1, 'the new cookie')
+          check(jar.sid() !== first, 'a new ID')
+          same(await store.get(first), null, 'the old record')
+          same(JSON.parse((await jar.fetch('/read')).body), { user: 'ada', cart: [1, 2], info: ['hello'] }, 'data and flash kept')
+        },
+        async (req) => {
+          const path = new URL(req.url).pathname
+          if (path === '/login') {
+            req.session.user = 'ada'
+            req.session.cart = [1, 2]
+            req.flash('info', 'hello')
+          }
+          if (path === '/regenerate') await req.regenerateSession()
+          if (path === '/read') return Response.json({ user: req.session.user, cart: req.session.cart, info: req.flash('info') })
+          return new Response('ok')
+        }
+      )
+    }
   }
 ]
