@@ -42,10 +42,10 @@ const expiresIn = (setCookie: string[]) => Date.parse(/Expires=([^;]+)/.exec(lin
 
 describe('top-level cookie attributes (bun-router, bun-server)', () => {
   it('maxAge, httpOnly, secure, sameSite, domain and path at the top level reach the cookie', async () => {
-    const { client } = await app({ maxAge: 7 * 24 * 3600_000, httpOnly: false, sameSite: 'strict', domain: 'example.com', path: '/' })
+    const { client } = await app({ maxAge: 7 * 24 * 3600_000, httpOnly: false, sameSite: 'strict', domain: 'example.com', path: '/count' })
     const reply = await client.get('/count')
     const cookie = line(reply.setCookie)
-    expect(cookie).toMatch(/; Domain=example\.com; Path=\/; Expires=/)
+    expect(cookie).toMatch(/; Domain=example\.com; Path=\/count; Expires=/)
     expect(cookie).toMatch(/SameSite=Strict$/)
     expect(cookie).not.toMatch(/HttpOnly/)
     expect(expiresIn(reply.setCookie)).toBeGreaterThan(6.9 * 24 * 3600_000)
