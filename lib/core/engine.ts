@@ -273,7 +273,8 @@ export class RequestSession implements SessionHost {
   private follow(id: string, now: number): Promise<this> {
     debug('%s was renewed: following it to %s', this.cookieId, id)
     return this.engine.store.get(id).then((record) => {
-      if (!record || forwardOf(record, now) !== undefined) return this.generate()
+      // Forwards are followed once: a session renewed again meanwhile starts afresh.
+      if (!record || isForward(record)) return this.generate()
       return this.moveTo(id, record)
     })
   }
@@ -292,15 +293,15 @@ export class RequestSession implements SessionHost {
     if (pending) return pending.then((id) => this.follow(id, now), () => this.follow(oldId, now))
     const newId = engine.options.genid(this.req)
     debug('renewing %s as %s', oldId, newId)
-    const moved = this.moveTo(newId, record)
-    if (moved.req.session === undefined || moved.id !== newId) return Promise.resolve(moved)
-    writeMeta(moved.req.session.cookie, { issued: now })
+    this.moveTo(newId, record)
+    // An unusable record gave a fresh session instead: nothing to move.
+    if (!this.moved) return Promise.resolve(this)
+    const session = this.req.session as Session
+    writeMeta(session.cookie, { issued: now })
     const grace = engine.options.renewGrace
     const work = engine.store
-      .set(newId, moved.req.session)
-      .then(() =>
-        grace > 0 ? engine.store.set(oldId, forwardRecord(newId, now, grace, moved.req.session.cookie.path)) : engine.store.destroy(oldId)
-      )
+      .set(newId, session as unknown as SessionRecord)
+      .then(() => (grace > 0 ? engine.store.set(oldId, forwardRecord(newId, now, grace, session.cookie.path)) : engine.store.destroy(oldId)))
       .then(() => newId)
     engine.renewing.set(oldId, work)
     const forget = () => void engine.renewing.delete(oldId)
