@@ -1,4 +1,5 @@
 import express from 'express'
+import expressSession from 'express-session'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import session, { MemoryStore } from '../lib/index'
 import { Client, serve, type Served } from './helpers/http'
@@ -155,5 +156,26 @@ describe('renew: true', () => {
     const reply = await after.get('/me', { cookie: before.cookie })
     expect(JSON.parse(reply.body).user).toBe('ada')
     expect(after.sid()).not.toBe(first)
+  })
+
+  it("express-session loads a record carrying cookie.sessionware, and sessionware loads it back after express-session saved it", async () => {
+    const store = new MemoryStore({ sweepInterval: false })
+    const ours = new Client(await app({ store, renew: true }))
+    await ours.get('/login')
+    expect((await store.get(ours.sid()))!.cookie.sessionware.issued).toEqual(expect.any(Number))
+
+    const reference = express()
+    reference.use(expressSession({ secret, store: store as any, resave: true, saveUninitialized: false }))
+    reference.get('/me', (req: any, res) => {
+      req.session.seen = 'express-session'
+      res.json({ user: req.session.user ?? null })
+    })
+    const served = await serve(reference)
+    servers.push(served)
+    const theirs = await new Client(served.url).get('/me', { cookie: ours.cookie })
+    expect(JSON.parse(theirs.body)).toEqual({ user: 'ada' })
+    expect((await store.get(ours.sid()))!.seen).toBe('express-session')
+    // Whether or not the metadata survived express-session's save, sessionware loads the session with its data.
+    expect(JSON.parse((await ours.get('/me')).body).user).toBe('ada')
   })
 })
