@@ -62,6 +62,8 @@ async function app(options: Record<string, unknown>) {
   return new Client(served.url)
 }
 
+/** A TTL just set to `seconds`: Redis rounds what is left, and a loaded machine may take a while to ask. */
+const about = (seconds: number) => expect.toSatisfy((ttl: number) => ttl > 0 && ttl <= seconds && ttl >= Math.min(seconds - 2, seconds / 2))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---- bunway's example Redis store, as its document shows it (SessionData: the record). ----
@@ -131,7 +133,7 @@ describe.runIf(enabled)("the seed documents' promise stores, against real Redis"
     expect((await browser.get('/count')).setCookie).toHaveLength(1)
     const key = `${prefix}sess:${browser.sid()}`
     // The TTL comes from the cookie's maxAge (1.5 s, rounded up), not the store's default day.
-    expect(await plain.ttl(key)).toBe(2)
+    expect(await plain.ttl(key)).toEqual(about(2))
     expect((await browser.get('/read')).body).toBe('1')
     expect((await browser.get('/count')).body).toBe('2')
     expect(JSON.parse((await plain.get(key))!).count).toBe(2)
@@ -143,9 +145,9 @@ describe.runIf(enabled)("the seed documents' promise stores, against real Redis"
     // touch(sid, session): an unchanged request refreshes the key (this store gives it a day).
     await browser.get('/count')
     const next = `${prefix}sess:${browser.sid()}`
-    expect(await plain.ttl(next)).toBe(2)
+    expect(await plain.ttl(next)).toEqual(about(2))
     await browser.get('/read')
-    expect(await plain.ttl(next)).toBe(86400)
+    expect(await plain.ttl(next)).toEqual(about(86400))
   })
 
   it("bun-router's store with storeTtl: 'seconds': set(sid, session, ttlSeconds), touch(sid, ttlSeconds)", async () => {
@@ -155,7 +157,7 @@ describe.runIf(enabled)("the seed documents' promise stores, against real Redis"
     const browser = await app({ store: new MyCustomStore(client), storeTtl: 'seconds', cookie: { maxAge: 1500 } })
     await browser.get('/count')
     const key = prefix + browser.sid()
-    expect(await plain.ttl(key)).toBe(2)
+    expect(await plain.ttl(key)).toEqual(about(2))
     expect((await browser.get('/read')).body).toBe('1')
     expect((await browser.get('/count')).body).toBe('2')
     await sleep(2100)
@@ -169,7 +171,7 @@ describe.runIf(enabled)("the seed documents' promise stores, against real Redis"
     const reply = await longer.get('/read')
     expect(reply.status).toBe(200)
     expect(reply.body).toBe('1')
-    expect(await plain.ttl(touched)).toBe(3600)
+    expect(await plain.ttl(touched)).toEqual(about(3600))
   })
 
   it('storeTtl must be "ms" or "seconds"', () => {
@@ -199,7 +201,7 @@ describe.runIf(enabled)('RedisStore from connection settings, under Node (the re
     const browser = await app({ store })
     await browser.get('/count')
     const inDb2 = redis({ db: 2 })
-    expect(await inDb2.ttl(prefix + browser.sid())).toBe(600)
+    expect(await inDb2.ttl(prefix + browser.sid())).toEqual(about(600))
     expect(await plain().exists(prefix + browser.sid())).toBe(0)
     await store.close()
   })
@@ -209,7 +211,7 @@ describe.runIf(enabled)('RedisStore from connection settings, under Node (the re
     const store = redisStore({ prefix, ttl: 120 })
     const browser = await app({ store })
     await browser.get('/count')
-    expect(await plain().ttl(prefix + browser.sid())).toBe(120)
+    expect(await plain().ttl(prefix + browser.sid())).toEqual(about(120))
     await store.close()
   })
 

@@ -16,6 +16,9 @@ const url = process.env.REDIS_URL!
 const unique = () => `sessionware-t13-bun:${process.pid}:${Math.random().toString(36).slice(2)}:`
 // Loaded when a scenario runs: test/seeds-bun.test.ts reads the names under Node.
 const redisClient = (target: string): BunRedisClient => new (require('bun').RedisClient)(target)
+/** A TTL just set to `seconds`: Redis rounds what is left, and a loaded machine may take a while to ask. */
+const about = (ttl: number, seconds: number, what: string) =>
+  check(ttl > 0 && ttl <= seconds && ttl >= Math.min(seconds - 2, seconds / 2), `${what}: expected about ${seconds}, got ${ttl}`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Bun.serve with webSession(options) around `handler` (a counter by default), driven by one client. */
@@ -92,7 +95,7 @@ export const scenarios: Scenario[] = [
       try {
         await serving({ store }, async (jar) => {
           await jar.fetch('/')
-          same(await plain.ttl(prefix + jar.sid()), 90, 'ttl of a browser-session cookie')
+          about(await plain.ttl(prefix + jar.sid()), 90, 'ttl of a browser-session cookie')
         })
       } finally {
         await store.close()
@@ -109,7 +112,7 @@ export const scenarios: Scenario[] = [
         await serving({ store: new MyCustomStore(client, prefix), storeTtl: 'seconds', maxAge: 1500 }, async (jar) => {
           await jar.fetch('/')
           const key = prefix + jar.sid()
-          same(await client.ttl(key), 2, 'ttl in seconds from maxAge')
+          about(await client.ttl(key), 2, 'ttl in seconds from maxAge')
           same((await jar.fetch('/')).body, '2', 'read and modify')
           await sleep(2100)
           same((await jar.fetch('/')).body, '1', 'expired: a new session')
@@ -122,7 +125,7 @@ export const scenarios: Scenario[] = [
             await client.expire(key, 5)
             const reply = await jar.fetch('/read')
             same([reply.status, reply.body], [200, '1'], 'an unchanged request touches')
-            same(await client.ttl(key), 3600, 'touch(sid, ttlSeconds)')
+            about(await client.ttl(key), 3600, 'touch(sid, ttlSeconds)')
           },
           (req) => {
             if (new URL(req.url).pathname === '/count') req.session.count = (req.session.count || 0) + 1
