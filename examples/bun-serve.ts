@@ -19,7 +19,7 @@ export const server = Bun.serve({
       const url = new URL(req.url)
       if (url.pathname === '/login' && req.method === 'POST') {
         const form = await req.formData()
-        await req.regenerateSession() // a new ID when privileges change
+        await req.regenerateSession() // a new ID when privileges change; the data stays
         req.session.user = String(form.get('user') || 'anonymous')
         req.flash('info', `Welcome, ${req.session.user}!`)
         return Response.redirect(new URL('/', url).href, 303)

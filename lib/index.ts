@@ -9,6 +9,7 @@ import * as redisModule from '../stores/redis'
 import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
 import * as errorsModule from './errors'
+import * as serviceModule from './service'
 
 /**
  * Create the session middleware: express-session's options, cookie and
@@ -44,8 +45,8 @@ namespace session {
 
   /** Options accepted by `session(options)`: express-session 1.19's, one for one. */
   export interface SessionOptions extends types.SessionOptions {
-    /** Where sessions live; defaults to a new MemoryStore. */
-    store?: SessionStoreLike
+    /** Where sessions live; defaults to a new MemoryStore. A name makes one: `'memory'`, `'file'` (with `files`), `'redis'` (with `redis`). */
+    store?: SessionStoreLike | types.StoreName
   }
   export type CookieOptions = types.CookieOptions
   export type CookieData = types.CookieData
@@ -80,7 +81,13 @@ namespace session {
   /** bun-router's spelling: `fileStore({ path, encoding, fileExtension })`. */
   export const fileStore = fileModule.fileStore
   export import RedisStore = redisModule.RedisStore
-  /** bun-router's spelling: `redisStore({ client, prefix, ttl })`. */
+  /** bun-server's name for RedisStore: `new RedisSessionStore({ host, port, password, db, keyPrefix, ttl })`. */
+  export import RedisSessionStore = redisModule.RedisSessionStore
+  /** Sessions by ID outside a request (bun-server's SessionService); also `session(options).service`. */
+  export import SessionService = serviceModule.SessionService
+  export type CreatedSession = serviceModule.CreatedSession
+  export type StoreName = types.StoreName
+  /** bun-router's spelling: `redisStore({ client, prefix, ttl })`, or `redisStore({ prefix, ttl })` with a client of its own. */
   export const redisStore = redisModule.redisStore
   export type WebSessions = web.WebSessions
   export type SessionRequest = web.SessionRequest

@@ -3,10 +3,14 @@ import { handleBunway, isBunwayResponse } from './adapters/bunway'
 import { handleNode } from './adapters/node'
 import { SessionEngine } from './core/engine'
 import { resolveOptions } from './options'
+import { SessionService } from './service'
 import type { SessionOptions } from './types'
 
 /** A middleware usable by Express 4 and 5, plain node:http, and bunway. */
-export type SessionMiddleware = (req: any, res: any, next: (err?: any) => void) => void | Promise<void>
+export type SessionMiddleware = ((req: any, res: any, next: (err?: any) => void) => void | Promise<void>) & {
+  /** Sessions by ID outside a request, with this middleware's store and options. */
+  readonly service: SessionService
+}
 
 /**
  * Create the session middleware. Same options, same cookie, same stored
@@ -14,8 +18,10 @@ export type SessionMiddleware = (req: any, res: any, next: (err?: any) => void) 
  */
 export function session(options?: SessionOptions): SessionMiddleware {
   const engine = new SessionEngine(resolveOptions(options))
-  return function session(req, res, next) {
+  const middleware = function session(req: any, res: any, next: (err?: any) => void) {
     if (res instanceof ServerResponse || !isBunwayResponse(res)) return handleNode(engine, req, res, next)
     return handleBunway(engine, req, res, next)
   }
+  const service = new SessionService(undefined, { options: engine.options, store: engine.store })
+  return Object.assign(middleware, { service })
 }

@@ -1,4 +1,5 @@
 import { once } from './callback'
+import { expiryOf } from './record'
 import type { SessionRecord, SessionStoreLike } from './types'
 
 /** One promise-based view of any store, whatever its convention. */
@@ -15,6 +16,9 @@ export interface BridgedStore {
 
 type Method = 'get' | 'set' | 'destroy' | 'touch'
 
+/** The unit a promise store gets lifetimes in (`SessionOptions.storeTtl`). */
+export type TtlUnit = 'ms' | 'seconds'
+
 /**
  * Bridge a store. Every call looks the method up on the store at the time of
  * the call, so a method replaced on the instance (a spy, a metrics wrapper)
@@ -22,12 +26,16 @@ type Method = 'get' | 'set' | 'destroy' | 'touch'
  *
  * Stores written for express-session are EventEmitters (their base class is
  * `Store`), and answer through a callback: they get one, sessionware's own
- * stores and their subclasses included. Promise stores (bunway, bun-router)
- * are not, and get none, since their third argument means something else.
- * Either way the first answer wins, a second one is ignored and a throw is
- * an error.
+ * stores and their subclasses included, with express-session's arguments.
+ * Promise stores (bunway, bun-router) are not, and get what their library
+ * passes instead of a callback: by default bunway's `set(sid, session,
+ * maxAgeMs)` and `touch(sid, session)`; with `ttl: 'seconds'`, bun-router's
+ * `set(sid, session, ttlSeconds)` and `touch(sid, ttlSeconds)`. The lifetime
+ * is the time left before the cookie expires, and is left out for a cookie
+ * without expiry (the store's own default applies). Either way the first
+ * answer wins, a second one is ignored and a throw is an error.
  */
-export function bridgeStore(store: SessionStoreLike): BridgedStore {
+export function bridgeStore(store: SessionStoreLike, ttl: TtlUnit = 'ms'): BridgedStore {
   const withCallback = typeof store.on === 'function'
 
   function call<T>(method: Method, args: unknown[]): Promise<T> {
@@ -52,8 +60,26 @@ export function bridgeStore(store: SessionStoreLike): BridgedStore {
         }
       )
     },
-    set: (sid, record) => call<void>('set', [sid, record]),
+    set(sid, record) {
+      if (withCallback) return call<void>('set', [sid, record])
+      const lifetime = lifetimeOf(record, ttl)
+      return call<void>('set', lifetime === undefined ? [sid, record] : [sid, record, lifetime])
+    },
     destroy: (sid) => call<void>('destroy', [sid]),
-    touch: (sid, record) => call<void>('touch', [sid, record])
+    touch(sid, record) {
+      if (withCallback || ttl === 'ms') return call<void>('touch', [sid, record])
+      return call<void>('touch', [sid, lifetimeOf(record, ttl) ?? DAY_SECONDS])
+    }
   }
+}
+
+// bun-router's touch always has a ttl: a day (its documented default lifetime) for a cookie without expiry.
+const DAY_SECONDS = 86400
+
+/** The time left before the record's cookie expires, in `unit` (at least 1), or `undefined` for none. */
+function lifetimeOf(record: SessionRecord, unit: TtlUnit): number | undefined {
+  const expiry = expiryOf(record)
+  if (expiry === Infinity) return undefined
+  const ms = Math.max(1, expiry - Date.now())
+  return unit === 'seconds' ? Math.max(1, Math.ceil(ms / 1000)) : ms
 }

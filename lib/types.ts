@@ -49,7 +49,11 @@ export interface SessionStoreLike {
   on?(event: string, listener: (...args: any[]) => void): unknown
 }
 
-/** Options accepted by `session(options)`: express-session 1.19's, one for one. */
+/**
+ * Options accepted by `session(options)`: express-session 1.19's, one for
+ * one, plus the spellings of the Bun session libraries (bun-router, bunway,
+ * bun-server, ts-auth). An option sessionware does not know gets a warning.
+ */
 export interface SessionOptions {
   /** Secret(s) used to sign the session ID cookie, strings or Buffers: the first signs, all verify. Falls back to `req.secret`. */
   secret?: string | Buffer | Array<string | Buffer>
@@ -69,8 +73,11 @@ export interface SessionOptions {
   rolling?: boolean
   /** Save new sessions that were not modified (default `true`, as in express-session). */
   saveUninitialized?: boolean
-  /** Where sessions live; defaults to a new MemoryStore. */
-  store?: SessionStoreLike
+  /**
+   * Where sessions live; defaults to a new MemoryStore. A name makes one:
+   * `'memory'`, `'file'` (with `files`), `'redis'` (with `redis`).
+   */
+  store?: SessionStoreLike | StoreName
   /** What happens when `req.session` is deleted or set to null: `'keep'` (default) or `'destroy'`. */
   unset?: 'destroy' | 'keep'
   /**
@@ -85,7 +92,61 @@ export interface SessionOptions {
    * on bunway and Request → Response servers, so that no error goes unseen.
    */
   onSaveError?: OnSaveError
+
+  // The Bun session libraries' spellings.
+
+  /** Cookie lifetime in ms, when `cookie.maxAge` is not set (bun-router, bun-server). */
+  maxAge?: number | null
+  /** `cookie.httpOnly`, when `cookie` does not set it (bun-server). */
+  httpOnly?: boolean
+  /** `cookie.secure`, when `cookie` does not set it (bun-server). */
+  secure?: boolean | 'auto'
+  /** `cookie.sameSite`, when `cookie` does not set it (bun-server). */
+  sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto'
+  /** `cookie.domain`, when `cookie` does not set it. */
+  domain?: string
+  /** `cookie.path`, when `cookie` does not set it (ts-auth). */
+  path?: string
+  /** ts-auth's name for `store` when it names a store: `'memory'`, `'file'` or `'redis'`. */
+  driver?: StoreName
+  /** ts-auth's cookie lifetime in minutes, when neither `cookie.maxAge` nor `maxAge` is set. */
+  lifetime?: number
+  /** FileStore options for `store: 'file'` (`{ path, ttl, encoding, fileExtension, ... }`). */
+  files?: import('../stores/file').FileStoreOptions
+  /** RedisStore options for `store: 'redis'`: `{ client }` or `{ url }` or `{ host, port, password, db, keyPrefix, ttl }`. */
+  redis?: import('../stores/redis').RedisStoreOptions
+  /**
+   * `false`: nothing is saved or touched at the end of the request; the app
+   * calls `await req.session.save()`, which also makes the response carry the
+   * cookie (bun-router). Default `true`.
+   */
+  autoCommit?: boolean
+  /**
+   * Give a session a new ID once its ID is older than `renewAfter`, keeping
+   * its data; the old ID forwards to the new one for `renewGrace` (bun-router).
+   * Default `false`.
+   */
+  renew?: boolean
+  /** The age, in ms, after which `renew` gives a session a new ID (default one hour). */
+  renewAfter?: number
+  /**
+   * For how long, in ms, a request with a renewed session's old cookie is
+   * served the renewed session (and given its cookie) instead of an empty one
+   * (default 30 s).
+   */
+  renewGrace?: number
+  /**
+   * What a promise store (one that is not an EventEmitter) gets as `set`'s
+   * third argument and as `touch`'s second: `'ms'` (default, bunway's
+   * `set(sid, session, maxAgeMs)` and `touch(sid, session)`) or `'seconds'`
+   * (bun-router's `set(sid, session, ttlSeconds)` and `touch(sid, ttlSeconds)`).
+   * Stores written for express-session always get its convention.
+   */
+  storeTtl?: 'ms' | 'seconds'
 }
+
+/** A store `session()` can make by name. */
+export type StoreName = 'memory' | 'file' | 'redis'
 
 /** See `SessionOptions.onSaveError`. */
 export type OnSaveError = 'respond' | 'error'

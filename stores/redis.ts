@@ -1,4 +1,7 @@
+import { createRequire } from 'module'
+import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
+import { debug } from '../lib/debug'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import type { SessionRecord } from '../lib/types'
@@ -13,11 +16,28 @@ export type RedisClientLike =
   | { call(command: string, ...args: string[]): Promise<unknown> }
   | { send(command: string, args: string[]): Promise<unknown> }
 
+/**
+ * A client and how keys are kept, or, without `client`, where to connect:
+ * the store then makes its own client (Bun's built-in one under Bun, else
+ * the `redis` or `ioredis` package the app has installed) and `close()`
+ * closes it.
+ */
 export interface RedisStoreOptions {
-  /** A connected client: node-redis, ioredis or Bun's RedisClient. */
-  client: RedisClientLike
+  /** A client: node-redis (connected), ioredis or Bun's RedisClient. The store never closes it. */
+  client?: RedisClientLike
+  /** Where to connect when there is no `client`: default `REDIS_URL`, else `redis://localhost:6379`. */
+  url?: string
+  /** Host, when there is no `client` nor `url` (bun-server's settings; default `localhost`). */
+  host?: string
+  port?: number
+  username?: string
+  password?: string
+  /** Database number. */
+  db?: number
   /** Key prefix (default `sess:`, as connect-redis). */
   prefix?: string
+  /** bun-server's name for `prefix`. */
+  keyPrefix?: string
   /** Lifetime in seconds of sessions whose cookie has no expiry (default 86400, as connect-redis). */
   ttl?: number
   /** How long a command may take before it fails, in ms (default 2000). */
@@ -26,8 +46,8 @@ export interface RedisStoreOptions {
   scanCount?: number
 }
 
-/** bun-router's spelling: `redisStore({ client, prefix, ttl })`. */
-export function redisStore(options: RedisStoreOptions): RedisStore {
+/** bun-router's spelling: `redisStore({ client, prefix, ttl })`, or `redisStore({ prefix, ttl })` with a client of its own. */
+export function redisStore(options: RedisStoreOptions = {}): RedisStore {
   return new RedisStore(options)
 }
 
@@ -50,12 +70,18 @@ export class RedisStore extends Store {
   private readonly scanCount: number
   private readonly command: Command
   private readonly deadlines: Deadlines
+  /** A client this store made (and so closes), else `undefined`. */
+  private readonly ownClient: OwnClient | undefined
 
-  constructor(options: RedisStoreOptions) {
+  constructor(options: RedisStoreOptions = {}) {
     super()
-    if (!options || !options.client) throw new TypeError('RedisStore needs a client: node-redis, ioredis or Bun RedisClient')
-    this.command = commandOf(options.client)
-    this.prefix = options.prefix ?? 'sess:'
+    options = options || {}
+    if (options.client) this.command = commandOf(options.client)
+    else {
+      this.ownClient = connect(options)
+      this.command = this.ownClient.command
+    }
+    this.prefix = options.prefix ?? options.keyPrefix ?? 'sess:'
     this.ttl = options.ttl && options.ttl > 0 ? options.ttl : 86400
     this.deadlines = new Deadlines(options.timeout && options.timeout > 0 ? options.timeout : 2000)
     this.scanCount = options.scanCount && options.scanCount > 0 ? options.scanCount : 100
@@ -130,6 +156,11 @@ export class RedisStore extends Store {
       for (let i = 0; i < keys.length; i += this.scanCount) await this.run(['DEL', ...keys.slice(i, i + this.scanCount)])
     })
     return settle(work, callback)
+  }
+
+  /** Close the client this store made; a client it was given is left alone. */
+  close(callback?: Callback): Promise<void> {
+    return settle(attempt(() => this.ownClient?.close()), callback)
   }
 
   private key(sid: string): string {
@@ -263,6 +294,85 @@ function noop(): void {}
 
 function parseRecord(raw: unknown): SessionRecord | null {
   return raw ? JSON.parse(String(raw)) : null
+}
+
+/** sessionware's own name for bun-server users: `new RedisSessionStore({ host, port, keyPrefix, ttl })`. */
+export const RedisSessionStore = RedisStore
+export type RedisSessionStore = RedisStore
+
+interface OwnClient {
+  command: Command
+  close(): Promise<void>
+}
+
+/** The URL for a store's own client: `url`, else one from the settings, else `REDIS_URL`, else localhost. */
+export function redisUrl(options: RedisStoreOptions): string {
+  if (options.url) return options.url
+  const { host, port, username, password, db } = options
+  if (host === undefined && port === undefined && password === undefined && db === undefined && username === undefined) {
+    return process.env.REDIS_URL || 'redis://localhost:6379'
+  }
+  const auth = password !== undefined ? `${encodeURIComponent(username ?? '')}:${encodeURIComponent(password)}@` : username ? `${encodeURIComponent(username)}@` : ''
+  const hostname = host ?? 'localhost'
+  return `redis://${auth}${hostname.includes(':') ? `[${hostname}]` : hostname}:${port ?? 6379}${db ? `/${db}` : ''}`
+}
+
+/**
+ * Make a client: Bun's built-in RedisClient under Bun; under Node the
+ * `redis` package, else `ioredis`, as installed by the app (optional peers,
+ * never dependencies of sessionware).
+ */
+function connect(options: RedisStoreOptions): OwnClient {
+  const url = redisUrl(options)
+  if (process.versions.bun) {
+    const { RedisClient } = load('bun')
+    const client = new RedisClient(url)
+    return { command: commandOf(client), close: async () => client.close() }
+  }
+  const redis = tryLoad('redis')
+  if (redis && typeof redis.createClient === 'function') {
+    const client = redis.createClient({ url })
+    // An 'error' event with no listener would crash the process; commands fail (or time out) instead.
+    client.on('error', (err: Error) => debug('redis client error: %s', err.message))
+    const ready: Promise<unknown> = client.connect()
+    ready.catch(() => {})
+    return {
+      command: (args) => ready.then(() => client.sendCommand(args)),
+      close: async () => {
+        await ready.catch(() => {})
+        if (client.isOpen) await client.quit()
+      }
+    }
+  }
+  const IORedis = tryLoad('ioredis')
+  if (IORedis) {
+    const Client = IORedis.default || IORedis.Redis || IORedis
+    const client = new Client(url)
+    client.on('error', (err: Error) => debug('ioredis client error: %s', err.message))
+    return { command: commandOf(client), close: async () => void (await client.quit()) }
+  }
+  throw new TypeError(
+    'RedisStore: no Redis client. Pass a connected client ({ client }), or install the `redis` or `ioredis` package ' +
+      '(npm install redis) so that the store can connect by itself; under Bun, its built-in client is used.'
+  )
+}
+
+/** A package as the app has it installed: from sessionware's place, else from the working directory. */
+function tryLoad(name: string): any {
+  try {
+    return load(name)
+  } catch (err: any) {
+    if (err && err.code !== 'MODULE_NOT_FOUND' && err.code !== 'ERR_MODULE_NOT_FOUND') throw err
+    try {
+      return createRequire(path.join(process.cwd(), 'package.json'))(name)
+    } catch {
+      return undefined
+    }
+  }
+}
+
+function load(name: string): any {
+  return require(name)
 }
 
 // ioredis also has a `sendCommand`, taking a Command object: test `call` first.

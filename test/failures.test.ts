@@ -94,7 +94,7 @@ describe('every store convention', () => {
     const records = Object.values((await store.inner.all()) as object)
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({ count: 2, cookie: { path: '/' } })
-    // (sid, session): no callback, and no third argument (bunway's is a maxAge).
+    // (sid, session): no callback, and, for a browser-session cookie, no third argument (bunway's maxAge).
     const sets = store.received.filter((call) => call.method === 'set')
     expect(sets.map((call) => call.args.length)).toEqual([2, 2])
   })

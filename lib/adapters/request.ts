@@ -47,9 +47,27 @@ export function flash(this: any, ...args: unknown[]): any {
   return this.session.flash(...args)
 }
 
-/** `await req.regenerateSession()`: a new session ID, a fresh session. */
+/**
+ * `await req.regenerateSession()`, as bun-router documents it: a new session
+ * ID with the same data (and flash messages). The old record is destroyed and
+ * the response carries the new cookie. `req.session.regenerate()` keeps
+ * express-session's meaning: a new, empty session.
+ */
 export function regenerateSession(this: any): Promise<void> {
-  return this.session ? this.session.regenerate() : Promise.reject(new Error('no session to regenerate'))
+  const req = this
+  const old = req.session
+  if (!old || typeof old.regenerate !== 'function') return Promise.reject(new Error('no session to regenerate'))
+  const { cookie: _cookie, ...data } = old
+  const flash = old.flash
+  const carry = () => {
+    if (!req.session) return
+    Object.assign(req.session, data)
+    req.session.flash = flash
+  }
+  return old.regenerate().then(carry, (err: unknown) => {
+    carry()
+    throw err
+  })
 }
 
 /** `await req.destroySession()`: remove the session from the store and the request. */

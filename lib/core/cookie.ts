@@ -1,4 +1,5 @@
 import type { CookieData, CookieOptions } from '../types'
+import { META_KEY, readMeta, writeMeta } from './meta'
 
 /**
  * The session cookie, with express-session's semantics: `maxAge` is the time
@@ -21,7 +22,10 @@ export class Cookie {
     if (options) {
       if (typeof options !== 'object') throw new TypeError('argument options must be a object')
       for (const key in options) {
-        if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
+        if (key === META_KEY) {
+          const meta = readMeta(options)
+          if (meta) writeMeta(this, meta)
+        } else if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
           ;(this as any)[key] = (options as any)[key]
         }
       }
@@ -63,7 +67,7 @@ export class Cookie {
 
   /** The fields that go into `Set-Cookie` and into the stored record. */
   get data(): CookieData {
-    return {
+    const data: CookieData = {
       originalMaxAge: this.originalMaxAge,
       partitioned: this.partitioned,
       priority: this.priority,
@@ -74,6 +78,10 @@ export class Cookie {
       path: this.path,
       sameSite: this.sameSite
     }
+    // sessionware's metadata (lib/core/meta.ts), present only when something was recorded.
+    const meta = readMeta(this)
+    if (meta) (data as any)[META_KEY] = meta
+    return data
   }
 
   /** A `Set-Cookie` value for `name=value` with this cookie's attributes (`value` is URI-encoded). */

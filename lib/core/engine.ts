@@ -5,6 +5,8 @@ import { serializeError } from '../record'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
 import type { CookieOptions, SessionRecord } from '../types'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
+import { writeMeta } from './meta'
+import { dueForRenewal, forwardOf, forwardRecord, isForward } from './renew'
 import { cookieVerdict, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { Session, dataJson, type SessionHost } from './session'
 import { Signer, type Secret } from './signature'
@@ -69,10 +71,12 @@ export class SessionEngine {
   // Signers for `req.secret` values (cookie-parser), by secret; at most a few.
   private readonly requestSigners = new Map<string, Signer>()
   private ready = true
+  /** renew: the renewals in progress in this process, by old ID, each resolving to the new ID. */
+  readonly renewing = new Map<string, Promise<string>>()
 
   constructor(options: ResolvedOptions) {
     this.options = options
-    this.store = bridgeStore(options.store)
+    this.store = bridgeStore(options.store, options.storeTtl)
     this.signer = options.secrets && new Signer(options.secrets)
     const store = options.store
     if (typeof store.on === 'function') {
@@ -127,6 +131,7 @@ export class SessionEngine {
     const id = (req.sessionID = this.options.genid(req))
     if (host) host.id = id
     const session = new Session(req, undefined, host, new Cookie(cookieOptions))
+    if (this.options.renewAfter !== undefined) writeMeta(session.cookie, { issued: Date.now() })
     if (cookieOptions.secure === 'auto' || cookieOptions.sameSite === 'auto') {
       const secure = host ? host.isSecure() : req.secure === true
       if (cookieOptions.secure === 'auto') session.cookie.secure = secure
@@ -207,6 +212,8 @@ export class RequestSession implements SessionHost {
   private session: Session | undefined
   private committed = false
   private secure: boolean | undefined
+  /** The session moved to another ID when it was loaded (renew): the response must carry the new cookie. */
+  private moved = false
 
   constructor(
     private readonly engine: SessionEngine,
@@ -228,11 +235,24 @@ export class RequestSession implements SessionHost {
   }
 
   /** Start with the stored record, or afresh when there is none or it cannot be used. */
-  load(record: SessionRecord | null): this {
+  load(record: SessionRecord | null): this | Promise<this> {
     if (!record) {
       debug('no session found: generating a session')
       return this.generate()
     }
+    const now = Date.now()
+    const forward = forwardOf(record, now)
+    if (forward !== undefined) return this.follow(forward, now)
+    if (isForward(record)) {
+      debug('renewed session past its grace period: generating a session')
+      return this.generate()
+    }
+    const renewAfter = this.engine.options.renewAfter
+    if (renewAfter !== undefined && dueForRenewal(record, renewAfter, now)) return this.renew(record, now)
+    return this.use(record)
+  }
+
+  private use(record: SessionRecord): this {
     let session: Session
     try {
       session = this.install(record)
@@ -243,6 +263,56 @@ export class RequestSession implements SessionHost {
     }
     this.loaded = true
     this.remember(session)
+    return this
+  }
+
+  /**
+   * renew: a request with a renewed session's old cookie, within the grace
+   * period, gets the session under its new ID and the new cookie.
+   */
+  private follow(id: string, now: number): Promise<this> {
+    debug('%s was renewed: following it to %s', this.cookieId, id)
+    return this.engine.store.get(id).then((record) => {
+      // Forwards are followed once: a session renewed again meanwhile starts afresh.
+      if (!record || isForward(record)) return this.generate()
+      return this.moveTo(id, record)
+    })
+  }
+
+  /**
+   * renew: move the data to a new ID now, before the app runs, so that a
+   * concurrent request with the old cookie finds the forward: the new record
+   * is written first, then the old ID becomes a forward (or is destroyed when
+   * there is no grace period). Concurrent renewals of one ID in this process
+   * share the first one.
+   */
+  private renew(record: SessionRecord, now: number): Promise<this> {
+    const oldId = this.cookieId!
+    const engine = this.engine
+    const pending = engine.renewing.get(oldId)
+    if (pending) return pending.then((id) => this.follow(id, now), () => this.follow(oldId, now))
+    const newId = engine.options.genid(this.req)
+    debug('renewing %s as %s', oldId, newId)
+    this.moveTo(newId, record)
+    // An unusable record gave a fresh session instead: nothing to move.
+    if (!this.moved) return Promise.resolve(this)
+    const session = this.req.session as Session
+    writeMeta(session.cookie, { issued: now })
+    const grace = engine.options.renewGrace
+    const work = engine.store
+      .set(newId, session as unknown as SessionRecord)
+      .then(() => (grace > 0 ? engine.store.set(oldId, forwardRecord(newId, now, grace, session.cookie.path)) : engine.store.destroy(oldId)))
+      .then(() => newId)
+    engine.renewing.set(oldId, work)
+    const forget = () => void engine.renewing.delete(oldId)
+    work.then(forget, forget)
+    return work.then(() => this)
+  }
+
+  private moveTo(id: string, record: SessionRecord): this {
+    this.id = this.req.sessionID = id
+    this.use(record)
+    this.moved = this.loaded
     return this
   }
 
@@ -269,7 +339,9 @@ export class RequestSession implements SessionHost {
     } catch (err) {
       return { error: err }
     }
+    const autoCommit = this.engine.options.autoCommit
     if (session == null) {
+      if (!autoCommit) return NOTHING
       const facts = this.facts(undefined, undefined, id)
       if (storeAction(rules, facts) === 'destroy') {
         debug('destroying %s (req.session unset, unset: destroy)', id)
@@ -289,7 +361,7 @@ export class RequestSession implements SessionHost {
     const facts = this.facts(session, json, id)
     let cookie: string | undefined
     let error: unknown
-    const verdict = cookieVerdict(rules, facts)
+    const verdict = this.moved ? true : autoCommit ? cookieVerdict(rules, facts) : this.savedJson !== undefined || 'not saved (autoCommit is false)'
     if (verdict !== true) debug('no Set-Cookie: %s', verdict)
     else if (session.cookie.secure && !this.isSecure()) debug('no Set-Cookie: Secure cookie on an insecure request')
     else {
@@ -301,7 +373,7 @@ export class RequestSession implements SessionHost {
       }
     }
 
-    const action = storeAction(rules, facts)
+    const action = autoCommit ? storeAction(rules, facts) : 'none'
     let work: Promise<void> | undefined
     if (action === 'save') {
       debug('saving %s', id)

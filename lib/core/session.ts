@@ -32,6 +32,8 @@ export class Session {
   #id: string
   #host: SessionHost | undefined
   #flash: FlashHolder | undefined
+  /** A value the app assigned to `session.flash` that is not connect-flash's messages (bun-server's `{ type, message }`). */
+  #flashValue: unknown
   declare cookie: Cookie
 
   /**
@@ -97,12 +99,23 @@ export class Session {
    * bunway's spelling of flash messages: `flash(type, msg)` adds,
    * `flash(type)` reads and clears. Messages live under the record's `flash`
    * key, connect-flash's, so `req.flash` and connect-flash share them.
+   *
+   * A value assigned that is not connect-flash's messages (bun-server's
+   * `session.flash = { type, message }`) is kept as it is, read back as it
+   * is, and cleared with `session.flash = undefined`.
    */
-  get flash(): FlashHolder {
+  get flash(): any {
+    if (this.#flashValue !== undefined) return this.#flashValue
     return this.#flash || this.#resetFlash({})
   }
 
-  set flash(messages: FlashHolder | FlashMessages | undefined) {
+  set flash(messages: any) {
+    if (messages !== undefined && messages !== null && !isFlashMessages(messages)) {
+      this.#flashValue = messages
+      this.#resetFlash({})
+      return
+    }
+    this.#flashValue = undefined
     if (messages !== this.#flash) this.#resetFlash(messages || {})
   }
 
@@ -134,6 +147,7 @@ export class Session {
 
   /** The stored form: own data, plus the flash messages when there are any. */
   #storedForm(): object {
+    if (this.#flashValue !== undefined) return { ...this, flash: this.#flashValue }
     const holder = this.#flash
     if (!holder || !hasKeys(holder)) return this
     return { ...this, flash: { ...holder } }
@@ -155,6 +169,14 @@ export function dataJson(session: Session): string {
   } finally {
     session.cookie = cookie
   }
+}
+
+/** connect-flash's stored form: messages by type, each a list (a callable holder is one too). */
+function isFlashMessages(value: unknown): boolean {
+  if (typeof value === 'function') return true
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false
+  for (const key of Object.keys(value)) if (!Array.isArray((value as any)[key])) return false
+  return true
 }
 
 function hasKeys(object: object): boolean {
