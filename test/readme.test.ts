@@ -147,7 +147,8 @@ describe('README fragments type-check', () => {
       `export {}
 declare global {
   var app: import('express').Express
-  var req: import('express').Request
+  // An Express request, with the bun-router helpers that bunway and Request → Response requests also have.
+  var req: import('express').Request & { regenerateSession(): Promise<void>; destroySession(): Promise<void> }
   var res: import('express').Response
   var next: import('express').NextFunction
   var user: { id: string; name: string }
