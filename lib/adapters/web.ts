@@ -1,8 +1,9 @@
-import { afterCommit, SessionEngine, type RequestSession, type RequestView } from '../core/engine'
-import type { Secret } from '../core/signature'
+import { afterCommit, SessionEngine, type RequestSession } from '../core/engine'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
 import type { SessionOptions } from '../types'
+import { FetchRequestView, withCookie } from './fetch-view'
+import { handleHono, isHonoContext, type HonoContextLike } from './hono'
 import { decorateRequest } from './request'
 
 /** A Fetch `Request` carrying its session, as handlers see it. */
@@ -31,49 +32,21 @@ export interface WebSessions {
    * session was already loaded (mounted twice), the outer call commits.
    */
   withSession<R extends Response | undefined = Response>(request: Request, handler: (request: SessionRequest) => R | Promise<R>): Promise<R>
-  /** bun-router's middleware shape: `(req, next) => Promise<Response>`. */
-  middleware(request: Request, next: () => Response | Promise<Response>): Promise<Response>
+  /**
+   * A middleware in two shapes: bun-router's `(req, next)`, which calls
+   * `next(req)` and commits on the Response it returns; and Hono's
+   * `(c, next)`, as `honoSession` (`app.use('*', sessions.middleware)`).
+   */
+  middleware: WebMiddleware
+}
+
+/** `WebSessions.middleware`: bun-router's `(req, next)` or Hono's `(c, next)`. */
+export interface WebMiddleware {
+  (request: Request, next: (request: SessionRequest) => Response | Promise<Response>): Promise<Response>
+  (c: HonoContextLike, next: () => Promise<void>): Promise<void>
 }
 
 const STATE = Symbol('sessionware.web')
-
-/** What the engine reads from a Fetch `Request`. */
-class WebRequestView implements RequestView {
-  readonly cookieHeader: string | undefined
-  readonly url: string
-
-  constructor(private readonly request: Request) {
-    this.cookieHeader = request.headers.get('cookie') ?? undefined
-    const url = request.url
-    const start = url.indexOf('/', url.indexOf('//') + 2)
-    this.url = start === -1 ? '/' : url.slice(start)
-  }
-
-  encrypted(): boolean {
-    return this.request.url.startsWith('https:')
-  }
-
-  // A Fetch Request has no framework verdict of its own: only TLS, or X-Forwarded-Proto with `proxy: true`.
-  frameworkSecure(): boolean {
-    return false
-  }
-
-  forwardedProto(): string | undefined {
-    return this.request.headers.get('x-forwarded-proto') ?? undefined
-  }
-
-  secret(): Secret | undefined {
-    return (this.request as any).secret
-  }
-
-  signedCookies(): Record<string, unknown> | undefined {
-    return (this.request as any).signedCookies
-  }
-
-  cookies(): Record<string, unknown> | undefined {
-    return (this.request as any).cookies
-  }
-}
 
 /** Create sessions for Request → Response handlers, with `session()`'s options. */
 export function webSession(options?: SessionOptions): WebSessions {
@@ -81,7 +54,7 @@ export function webSession(options?: SessionOptions): WebSessions {
 
   /** Load the session; true when this call started it (and so commits it). */
   async function start(request: Request): Promise<boolean> {
-    const state = await engine.start(request, new WebRequestView(request))
+    const state = await engine.start(request, new FetchRequestView(request))
     if (!state) return false
     decorateRequest(request)
     Object.defineProperty(request, STATE, { value: state, configurable: true })
@@ -123,18 +96,9 @@ export function webSession(options?: SessionOptions): WebSessions {
     load,
     commit,
     withSession,
-    middleware: (request, next) => withSession(request, () => next())
-  }
-}
-
-// Some Responses (Response.redirect, fetch results) have immutable headers.
-function withCookie(response: Response, line: string): Response {
-  try {
-    response.headers.append('Set-Cookie', line)
-    return response
-  } catch {
-    const copy = new Response(response.body, response)
-    copy.headers.append('Set-Cookie', line)
-    return copy
+    middleware: ((request: any, next: (request?: any) => any) => {
+      if (isHonoContext(request)) return handleHono(engine, request, next)
+      return withSession(request, next)
+    }) as WebMiddleware
   }
 }
