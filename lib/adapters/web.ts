@@ -46,37 +46,50 @@ export interface WebMiddleware {
   (c: HonoContextLike, next: () => Promise<void>): Promise<void>
 }
 
-const STATE = Symbol('sessionware.web')
-
 /** Create sessions for Request → Response handlers, with `session()`'s options. */
 export function webSession(options?: SessionOptions): WebSessions {
   const engine = new SessionEngine(resolveOptions(options))
+  // Sessions `load` started, until their `commit`: this instance's own, and
+  // no property added to (and deleted from) each Request, which costs more.
+  const loaded = new WeakMap<Request, RequestSession>()
 
-  /** Load the session; true when this call started it (and so commits it). */
-  async function start(request: Request): Promise<boolean> {
-    const state = await engine.start(request, new FetchRequestView(request))
-    if (!state) return false
+  /** Load the session; its state when this call started it (and so commits it). */
+  function start(request: Request): RequestSession | Promise<RequestSession> | undefined {
+    const started = engine.start(request, new FetchRequestView(request))
+    if (started === undefined) return undefined
+    if (started instanceof Promise) {
+      return started.then((state) => {
+        decorateRequest(request)
+        return state
+      })
+    }
     decorateRequest(request)
-    Object.defineProperty(request, STATE, { value: state, configurable: true })
-    return true
+    return started
   }
 
   async function load(request: Request): Promise<SessionRequest> {
-    await start(request)
+    const state = await start(request)
+    if (state) loaded.set(request, state)
     return request as SessionRequest
   }
 
   async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
-    const state = (request as any)[STATE] as RequestSession | undefined
+    const state = loaded.get(request)
     if (!state || !response) return response
-    delete (request as any)[STATE]
+    loaded.delete(request)
+    return finish(state, response)
+  }
+
+  async function finish<R extends Response>(state: RequestSession, response: R): Promise<R> {
     const commit = state.commit()
-    const problem = await afterCommit(commit, (problem) => problem)
-    if (problem !== undefined) {
-      // No later error path exists here: by default the caller gets the rejection.
-      if (engine.options.onSaveError !== 'respond') throw problem
-      console.error('sessionware: the session could not be committed:', problem)
-      debug('commit failed: %s', problem)
+    if (commit.work !== undefined || commit.error !== undefined) {
+      const problem = await afterCommit(commit, (problem) => problem)
+      if (problem !== undefined) {
+        // No later error path exists here: by default the caller gets the rejection.
+        if (engine.options.onSaveError !== 'respond') throw problem
+        console.error('sessionware: the session could not be committed:', problem)
+        debug('commit failed: %s', problem)
+      }
     }
     return (commit.cookie ? withCookie(response, commit.cookie) : response) as R
   }
@@ -87,9 +100,9 @@ export function webSession(options?: SessionOptions): WebSessions {
     request: Request,
     handler: (request: SessionRequest) => R | Promise<R>
   ): Promise<R> {
-    const owner = await start(request)
+    const state = await start(request)
     const response = await handler(request as SessionRequest)
-    return owner ? commit(request, response) : response
+    return state && response ? (finish(state, response as Response) as Promise<R>) : response
   }
 
   return {
