@@ -37,7 +37,9 @@ through its own middleware and MemoryStore, their cookies kept). Each route read
 and answers it as text; the bare variants answer a text without a session. A round drives every variant of a group in
 turn for ${SLOTS} slots of ${SLOT} s, the order rotated every slot and every round, after a warm-up of each; req/s is the
 requests completed in a variant's slots over their time. Ratios (variant / bare of its group) are computed per round and
-reported as median (min–max) over ${ROUNDS} rounds. The client shares the process (and the 2 cores) with the servers,
+reported as median (min–max) over ${ROUNDS} rounds. CPU µs/req is the process's CPU time (user + system, all
+threads, client included) in a variant's slots over its requests; "req per CPU-s vs bare" is bare's CPU per
+request over the variant's, per round: the req/s ratio of a process with the cores to itself. The client shares the process (and the 2 cores) with the servers,
 so absolute req/s are relative figures; the ratios compare variants under the same load. hono-sessions runs without an
 encryptionKey (its cookie is the plain session ID, unsigned): its fastest setting.`
 
@@ -137,18 +139,27 @@ async function drive(variant: Variant, seconds: number, start: number): Promise<
 
 const all = await variants()
 const perRound: Record<string, number[]> = Object.fromEntries(all.map((v) => [v.name, []]))
+// Process CPU (user + system, every thread) per request: steadier than req/s when the machine is shared.
+const cpuPerRound: Record<string, number[]> = Object.fromEntries(all.map((v) => [v.name, []]))
 let offset = 0
 for (const v of all) offset += await drive(v, QUICK ? 0.3 : 1, offset) // warm-up
 for (let round = 0; round < ROUNDS; round++) {
   const counts: Record<string, number> = Object.fromEntries(all.map((v) => [v.name, 0]))
+  const cpu: Record<string, number> = Object.fromEntries(all.map((v) => [v.name, 0]))
   for (let slot = 0; slot < SLOTS; slot++) {
     for (const v of rotate(all, round * SLOTS + slot)) {
+      const before = process.cpuUsage()
       const n = await drive(v, SLOT, offset)
+      const used = process.cpuUsage(before)
+      cpu[v.name] += used.user + used.system
       counts[v.name] += n
       offset += n
     }
   }
-  for (const v of all) perRound[v.name].push(counts[v.name] / (SLOTS * SLOT))
+  for (const v of all) {
+    perRound[v.name].push(counts[v.name] / (SLOTS * SLOT))
+    cpuPerRound[v.name].push(cpu[v.name] / counts[v.name])
+  }
   console.error(`round ${round + 1}/${ROUNDS}: ` + all.map((v) => `${v.name} ${fmt(counts[v.name] / (SLOTS * SLOT))}`).join(', '))
 }
 for (const v of all) v.stop()
@@ -156,9 +167,12 @@ for (const v of all) v.stop()
 const rows = all.map((v) => {
   const rps = spread(perRound[v.name])
   const ratio = v.bare ? spread(perRound[v.name].map((x, r) => x / perRound[v.bare!][r])) : undefined
-  return [v.name, fmt(rps.median), ratio ? fmtRatio(ratio) : '1.00x (bare)']
+  const cpu = spread(cpuPerRound[v.name])
+  // Requests per CPU-second against bare's: the throughput ratio of a process that had the cores to itself.
+  const cpuRatio = v.bare ? spread(cpuPerRound[v.name].map((x, r) => cpuPerRound[v.bare!][r] / x)) : undefined
+  return [v.name, fmt(rps.median), ratio ? fmtRatio(ratio) : '1.00x (bare)', fmt(cpu.median, 1), cpuRatio ? fmtRatio(cpuRatio) : '1.00x (bare)']
 })
-const headers = ['variant', 'req/s (median)', 'vs bare of its group: median (min–max)']
+const headers = ['variant', 'req/s (median)', 'req/s vs bare: median (min–max)', 'CPU µs/req', 'req per CPU-s vs bare']
 console.log(table(headers, rows))
 console.log('\n' + METHOD)
 if (args.md) console.log('\n' + mdTable(headers, rows))

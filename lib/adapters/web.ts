@@ -56,14 +56,8 @@ export function webSession(options?: SessionOptions): WebSessions {
   /** Load the session; its state when this call started it (and so commits it). */
   function start(request: Request): RequestSession | Promise<RequestSession> | undefined {
     const started = engine.start(request, new FetchRequestView(request))
-    if (started === undefined) return undefined
-    if (started instanceof Promise) {
-      return started.then((state) => {
-        decorateRequest(request)
-        return state
-      })
-    }
-    decorateRequest(request)
+    // Decorated while the store is asked: one promise step less; a failed load rejects anyway.
+    if (started !== undefined) decorateRequest(request)
     return started
   }
 
