@@ -24,8 +24,8 @@ const session: any = sessionware
 const args = parseArgs(process.argv.slice(2))
 const QUICK = !!args.quick
 const ROUNDS = Number(args.rounds || (QUICK ? 2 : 5))
-const SLOT = Number(args.slot || (QUICK ? 0.5 : 1)) // seconds per variant per slot
-const SLOTS = Number(args.slots || (QUICK ? 2 : 4)) // slots per round
+const SLOT = Number(args.slot || (QUICK ? 0.25 : 0.25)) // seconds per variant per slot
+const SLOTS = Number(args.slots || (QUICK ? 4 : 12)) // slots per round
 const CONCURRENCY = Number(args.concurrency || 32)
 const GROUPS = args.only ? String(args.only).split(',') : ['bun', 'hono', 'bunway']
 
@@ -34,8 +34,9 @@ One Bun ${Bun.version} process runs every server (Bun.serve on 127.0.0.1, port 0
 flight (keep-alive), request i carrying the cookie of session i mod ${POOL_SIZE} of a pool created before the run (for
 sessionware: ${POOL_SIZE} records set in its MemoryStore, signed cookies; for hono-sessions: ${POOL_SIZE} sessions created
 through its own middleware and MemoryStore, their cookies kept). Each route reads a counter from the session, adds one
-and answers it as text; the bare variants answer a text without a session. A round drives every variant of a group in
-turn for ${SLOTS} slots of ${SLOT} s, the order rotated every slot and every round, after a warm-up of each; req/s is the
+and answers it as text; the bare variants answer a text without a session. The "floor" variants do what any session
+layer must and nothing else: read the Cookie header (and, on Bun.serve, the URL) and answer through a promise. Groups run one after the other; a round drives every
+variant of the group in turn for ${SLOTS} slots of ${SLOT} s, the order rotated every slot and every round, after a warm-up of each; req/s is the
 requests completed in a variant's slots over their time. Ratios (variant / bare of its group) are computed per round and
 reported as median (min–max) over ${ROUNDS} rounds. CPU µs/req is the process's CPU time (user + system, all
 threads, client included) in a variant's slots over its requests; "req per CPU-s vs bare" is bare's CPU per
@@ -64,6 +65,14 @@ async function variants(): Promise<Variant[]> {
   const list: Variant[] = []
   if (GROUPS.includes('bun')) {
     list.push({ group: 'bun', name: 'Bun.serve bare', cookies: poolCookies(), ...serve(() => text(0)) })
+    // The floor of any session layer here: read the Cookie header and the URL, answer through a promise.
+    const floor = async (request: Request) => {
+      request.headers.get('cookie')
+      void request.url
+      await null
+      return text(0)
+    }
+    list.push({ group: 'bun', name: 'Bun.serve floor (async, reads cookie)', bare: 'Bun.serve bare', cookies: poolCookies(), ...serve(floor) })
     const sessions = session.webSession(options(await sessionwareStore()))
     const counter = (req: any) => text((req.session.count = (req.session.count || 0) + 1))
     list.push({ group: 'bun', name: 'Bun.serve + webSession', bare: 'Bun.serve bare', cookies: poolCookies(), ...serve((request) => sessions.withSession(request, counter)) })
@@ -80,6 +89,11 @@ async function variants(): Promise<Variant[]> {
       return c.text(String((s.count = (s.count || 0) + 1)))
     }
     list.push({ group: 'hono', name: 'Hono bare', cookies: poolCookies(), ...serve(honoApp().fetch) })
+    const honoFloor = async (c: any, next: () => Promise<void>) => {
+      c.req.raw.headers.get('cookie')
+      await next()
+    }
+    list.push({ group: 'hono', name: 'Hono floor (async middleware, reads cookie)', bare: 'Hono bare', cookies: poolCookies(), ...serve(honoApp(honoFloor).fetch) })
     list.push({ group: 'hono', name: 'Hono + honoSession', bare: 'Hono bare', cookies: poolCookies(), ...serve(honoApp(session.honoSession(options(await sessionwareStore())), counter).fetch) })
     list.push({
       group: 'hono',
@@ -142,25 +156,29 @@ const perRound: Record<string, number[]> = Object.fromEntries(all.map((v) => [v.
 // Process CPU (user + system, every thread) per request: steadier than req/s when the machine is shared.
 const cpuPerRound: Record<string, number[]> = Object.fromEntries(all.map((v) => [v.name, []]))
 let offset = 0
-for (const v of all) offset += await drive(v, QUICK ? 0.3 : 1, offset) // warm-up
-for (let round = 0; round < ROUNDS; round++) {
-  const counts: Record<string, number> = Object.fromEntries(all.map((v) => [v.name, 0]))
-  const cpu: Record<string, number> = Object.fromEntries(all.map((v) => [v.name, 0]))
-  for (let slot = 0; slot < SLOTS; slot++) {
-    for (const v of rotate(all, round * SLOTS + slot)) {
-      const before = process.cpuUsage()
-      const n = await drive(v, SLOT, offset)
-      const used = process.cpuUsage(before)
-      cpu[v.name] += used.user + used.system
-      counts[v.name] += n
-      offset += n
+// Each group on its own: its variants alternate, slot after slot, with nothing else in between.
+for (const group of GROUPS) {
+  const members = all.filter((v) => v.group === group)
+  for (const v of members) offset += await drive(v, QUICK ? 0.3 : 1, offset) // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    const counts: Record<string, number> = Object.fromEntries(members.map((v) => [v.name, 0]))
+    const cpu: Record<string, number> = Object.fromEntries(members.map((v) => [v.name, 0]))
+    for (let slot = 0; slot < SLOTS; slot++) {
+      for (const v of rotate(members, round * SLOTS + slot)) {
+        const before = process.cpuUsage()
+        const n = await drive(v, SLOT, offset)
+        const used = process.cpuUsage(before)
+        cpu[v.name] += used.user + used.system
+        counts[v.name] += n
+        offset += n
+      }
     }
+    for (const v of members) {
+      perRound[v.name].push(counts[v.name] / (SLOTS * SLOT))
+      cpuPerRound[v.name].push(cpu[v.name] / counts[v.name])
+    }
+    console.error(`${group} round ${round + 1}/${ROUNDS}: ` + members.map((v) => `${v.name} ${fmt(counts[v.name] / (SLOTS * SLOT))}`).join(', '))
   }
-  for (const v of all) {
-    perRound[v.name].push(counts[v.name] / (SLOTS * SLOT))
-    cpuPerRound[v.name].push(cpu[v.name] / counts[v.name])
-  }
-  console.error(`round ${round + 1}/${ROUNDS}: ` + all.map((v) => `${v.name} ${fmt(counts[v.name] / (SLOTS * SLOT))}`).join(', '))
 }
 for (const v of all) v.stop()
 
