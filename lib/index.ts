@@ -7,6 +7,8 @@ import * as fileModule from '../stores/file'
 import * as memoryModule from '../stores/memory'
 import * as redisModule from '../stores/redis'
 import * as web from './adapters/web'
+import * as hono from './adapters/hono'
+import * as handle from './adapters/handle'
 import type { Callback as CallbackType } from './callback'
 import * as errorsModule from './errors'
 import * as serviceModule from './service'
@@ -93,6 +95,21 @@ namespace session {
   export type SessionRequest = web.SessionRequest
   /** Sessions for Request → Response servers (Bun.serve, Hono, bun-router middleware). */
   export const webSession: (options?: SessionOptions) => WebSessions = web.webSession
+  export type WebMiddleware = web.WebMiddleware
+  export type HonoContextLike = hono.HonoContextLike
+  export type HonoSessionMiddleware = hono.HonoSessionMiddleware
+  /**
+   * Sessions for Hono: `app.use(honoSession(options))`; `c.get('session')` is
+   * the request's Session (typed through Hono's `ContextVariableMap`).
+   */
+  export const honoSession: (options?: SessionOptions) => HonoSessionMiddleware = hono.honoSession
+  export type SessionConfig = handle.SessionConfig
+  export type SessionHandle = handle.SessionHandle
+  export type SessionHandles = handle.SessionHandles
+  /** ts-auth's handle: `const session = await sessionMiddleware(request, config)`. */
+  export const sessionMiddleware: (request: Request, config: SessionConfig) => Promise<SessionHandle> = handle.sessionMiddleware
+  /** The same handles without keeping them on `config`: `const open = sessionHandles(config); await open(request)`. */
+  export const sessionHandles: (config: SessionConfig) => SessionHandles = handle.sessionHandles
   /** The same factory, for `import { session } from 'sessionware'`. */
   export const session: typeof sessionFactory = sessionFactory
 }
@@ -113,6 +130,16 @@ declare global {
       flash(type: string, message: string | string[]): number
       flash(type: string, format: string, ...args: unknown[]): number
     }
+  }
+}
+
+// `c.get('session')` in Hono apps. In the shipped declarations (an ambient
+// context), TypeScript skips this augmentation where hono is not installed; the
+// build itself does not resolve hono (node10 resolution and hono's typesVersions).
+// @ts-ignore TS2664 in the build only
+declare module 'hono' {
+  interface ContextVariableMap {
+    session: session.Session & Partial<session.SessionData>
   }
 }
 

@@ -117,6 +117,21 @@ describe('Bun examples, under real Bun', () => {
     })
   })
 
+  it('hono-app.ts: counter, login with a new ID and a flash message, logout', async () => {
+    await running('hono-app.ts', async (url) => {
+      const client = new Client(url)
+      expect(JSON.parse((await client.get('/')).body)).toEqual({ user: null, views: 1, messages: [] })
+      const before = client.cookie
+      const login = await client.post('/login', form({ user: 'Ada' }))
+      expect([login.status, login.headers.get('location')]).toEqual([303, '/'])
+      expect(client.cookie).not.toBe(before)
+      expect(JSON.parse((await client.get('/')).body)).toMatchObject({ user: 'Ada', messages: ['Welcome, Ada!'] })
+      expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: 'Ada' })
+      await client.post('/logout')
+      expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null })
+    })
+  })
+
   it('bunway-app.ts: counter, login, a router mounted at a prefix, logout', async () => {
     await running('bunway-app.ts', async (url) => {
       const client = new Client(url)

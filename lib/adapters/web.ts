@@ -1,8 +1,9 @@
-import { afterCommit, SessionEngine, type RequestSession, type RequestView } from '../core/engine'
-import type { Secret } from '../core/signature'
+import { afterCommit, SessionEngine, type RequestSession } from '../core/engine'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
 import type { SessionOptions } from '../types'
+import { FetchRequestView, withCookie } from './fetch-view'
+import { handleHono, isHonoContext, type HonoContextLike } from './hono'
 import { decorateRequest } from './request'
 
 /** A Fetch `Request` carrying its session, as handlers see it. */
@@ -31,79 +32,58 @@ export interface WebSessions {
    * session was already loaded (mounted twice), the outer call commits.
    */
   withSession<R extends Response | undefined = Response>(request: Request, handler: (request: SessionRequest) => R | Promise<R>): Promise<R>
-  /** bun-router's middleware shape: `(req, next) => Promise<Response>`. */
-  middleware(request: Request, next: () => Response | Promise<Response>): Promise<Response>
+  /**
+   * A middleware in two shapes: bun-router's `(req, next)`, which calls
+   * `next(req)` and commits on the Response it returns; and Hono's
+   * `(c, next)`, as `honoSession` (`app.use('*', sessions.middleware)`).
+   */
+  middleware: WebMiddleware
 }
 
-const STATE = Symbol('sessionware.web')
-
-/** What the engine reads from a Fetch `Request`. */
-class WebRequestView implements RequestView {
-  readonly cookieHeader: string | undefined
-  readonly url: string
-
-  constructor(private readonly request: Request) {
-    this.cookieHeader = request.headers.get('cookie') ?? undefined
-    const url = request.url
-    const start = url.indexOf('/', url.indexOf('//') + 2)
-    this.url = start === -1 ? '/' : url.slice(start)
-  }
-
-  encrypted(): boolean {
-    return this.request.url.startsWith('https:')
-  }
-
-  // A Fetch Request has no framework verdict of its own: only TLS, or X-Forwarded-Proto with `proxy: true`.
-  frameworkSecure(): boolean {
-    return false
-  }
-
-  forwardedProto(): string | undefined {
-    return this.request.headers.get('x-forwarded-proto') ?? undefined
-  }
-
-  secret(): Secret | undefined {
-    return (this.request as any).secret
-  }
-
-  signedCookies(): Record<string, unknown> | undefined {
-    return (this.request as any).signedCookies
-  }
-
-  cookies(): Record<string, unknown> | undefined {
-    return (this.request as any).cookies
-  }
+/** `WebSessions.middleware`: bun-router's `(req, next)` or Hono's `(c, next)`. */
+export interface WebMiddleware {
+  (request: Request, next: (request: SessionRequest) => Response | Promise<Response>): Promise<Response>
+  (c: HonoContextLike, next: () => Promise<void>): Promise<void>
 }
 
 /** Create sessions for Request → Response handlers, with `session()`'s options. */
 export function webSession(options?: SessionOptions): WebSessions {
   const engine = new SessionEngine(resolveOptions(options))
+  // Sessions `load` started, until their `commit`: this instance's own, and
+  // no property added to (and deleted from) each Request, which costs more.
+  const loaded = new WeakMap<Request, RequestSession>()
 
-  /** Load the session; true when this call started it (and so commits it). */
-  async function start(request: Request): Promise<boolean> {
-    const state = await engine.start(request, new WebRequestView(request))
-    if (!state) return false
-    decorateRequest(request)
-    Object.defineProperty(request, STATE, { value: state, configurable: true })
-    return true
+  /** Load the session; its state when this call started it (and so commits it). */
+  function start(request: Request): RequestSession | Promise<RequestSession> | undefined {
+    const started = engine.start(request, new FetchRequestView(request))
+    // Decorated while the store is asked: one promise step less; a failed load rejects anyway.
+    if (started !== undefined) decorateRequest(request)
+    return started
   }
 
   async function load(request: Request): Promise<SessionRequest> {
-    await start(request)
+    const state = await start(request)
+    if (state) loaded.set(request, state)
     return request as SessionRequest
   }
 
   async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
-    const state = (request as any)[STATE] as RequestSession | undefined
+    const state = loaded.get(request)
     if (!state || !response) return response
-    delete (request as any)[STATE]
+    loaded.delete(request)
+    return finish(state, response)
+  }
+
+  async function finish<R extends Response>(state: RequestSession, response: R): Promise<R> {
     const commit = state.commit()
-    const problem = await afterCommit(commit, (problem) => problem)
-    if (problem !== undefined) {
-      // No later error path exists here: by default the caller gets the rejection.
-      if (engine.options.onSaveError !== 'respond') throw problem
-      console.error('sessionware: the session could not be committed:', problem)
-      debug('commit failed: %s', problem)
+    if (commit.work !== undefined || commit.error !== undefined) {
+      const problem = await afterCommit(commit, (problem) => problem)
+      if (problem !== undefined) {
+        // No later error path exists here: by default the caller gets the rejection.
+        if (engine.options.onSaveError !== 'respond') throw problem
+        console.error('sessionware: the session could not be committed:', problem)
+        debug('commit failed: %s', problem)
+      }
     }
     return (commit.cookie ? withCookie(response, commit.cookie) : response) as R
   }
@@ -114,27 +94,18 @@ export function webSession(options?: SessionOptions): WebSessions {
     request: Request,
     handler: (request: SessionRequest) => R | Promise<R>
   ): Promise<R> {
-    const owner = await start(request)
+    const state = await start(request)
     const response = await handler(request as SessionRequest)
-    return owner ? commit(request, response) : response
+    return state && response ? (finish(state, response as Response) as Promise<R>) : response
   }
 
   return {
     load,
     commit,
     withSession,
-    middleware: (request, next) => withSession(request, () => next())
-  }
-}
-
-// Some Responses (Response.redirect, fetch results) have immutable headers.
-function withCookie(response: Response, line: string): Response {
-  try {
-    response.headers.append('Set-Cookie', line)
-    return response
-  } catch {
-    const copy = new Response(response.body, response)
-    copy.headers.append('Set-Cookie', line)
-    return copy
+    middleware: ((request: any, next: (request?: any) => any) => {
+      if (isHonoContext(request)) return handleHono(engine, request, next)
+      return withSession(request, next)
+    }) as WebMiddleware
   }
 }

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClient } from 'redis'
+import { sessionMiddleware } from '../lib/adapters/handle'
+import { scenarios as bunRouter } from './bun-runtime/bun-router'
+import { scenarios as handles } from './bun-runtime/handles'
+import { scenarios as hono } from './bun-runtime/hono'
+import { failures } from './helpers/bun'
+import { server } from './helpers/fetch-server'
+import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
+import { runScenarios, type Scenario } from './helpers/scenarios'
+
+/**
+ * The Hono, bun-router and ts-auth scenario lists of test/bun-runtime on
+ * Node, served by @hono/node-server (test/bun-runtimes.test.ts runs them under Bun).
+ */
+async function runOnNode(scenarios: Scenario[]) {
+  const outcomes = await runScenarios(scenarios)
+  expect(outcomes.map((o) => o.name)).toEqual(scenarios.map((s) => s.name))
+  expect(failures(outcomes)).toEqual([])
+}
+
+describe('Request → Response frameworks on Node (@hono/node-server)', () => {
+  it('serves with @hono/node-server here', () => expect(server).toBe('@hono/node-server'))
+  it('Hono: honoSession and webSession().middleware', () => runOnNode(hono))
+  it("bun-router's (req, next) middleware flows", () => runOnNode(bunRouter))
+  it('ts-auth-style handles', () => runOnNode(handles))
+})
+
+// Without Redis this is skipped, and reported as skipped (in CI it is an error: helpers/redis-server.ts).
+const enabled = redisAvailable()
+describe.skipIf(!enabled)("ts-auth handles with driver 'redis' and a client", () => {
+  let redis: RedisServer | undefined
+  let client: ReturnType<typeof createClient>
+  beforeAll(async () => {
+    let url = process.env.REDIS_URL
+    if (!url) url = (redis = await startRedis()).url
+    client = createClient({ url })
+    client.on('error', () => {})
+    await client.connect()
+  })
+  afterAll(async () => {
+    await client?.disconnect()
+    await redis?.stop()
+  })
+
+  it('stores the session under the prefix, with a TTL of the lifetime, and reads it back', async () => {
+    const prefix = `test:handles:${Math.random().toString(36).slice(2)}:`
+    const config = { secret: 's', driver: 'redis' as const, client, prefix, lifetime: 2 }
+    const first = await sessionMiddleware(new Request('http://localhost/'), config)
+    first.put('user_id', 7)
+    await first.save()
+    const key = prefix + first.getId()
+    expect(JSON.parse((await client.get(key))!).user_id).toBe(7)
+    const ttl = await client.ttl(key)
+    expect(ttl > 100 && ttl <= 120).toBe(true)
+    const cookie = first.getCookieString().split(';')[0]
+    const again = await sessionMiddleware(new Request('http://localhost/', { headers: { cookie } }), config)
+    expect([again.getId(), again.get('user_id')]).toEqual([first.getId(), 7])
+    await client.del(key)
+  })
+})
