@@ -28,7 +28,7 @@ describe('Request → Response frameworks on Node (@hono/node-server)', () => {
 
 // Without Redis this is skipped, and reported as skipped (in CI it is an error: helpers/redis-server.ts).
 const enabled = redisAvailable()
-describe.skipIf(!enabled)("ts-auth handles with driver 'redis' and a client", () => {
+describe.skipIf(!enabled)("ts-auth handles with driver 'redis'", () => {
   let redis: RedisServer | undefined
   let client: ReturnType<typeof createClient>
   beforeAll(async () => {
@@ -57,5 +57,18 @@ describe.skipIf(!enabled)("ts-auth handles with driver 'redis' and a client", ()
     const again = await sessionMiddleware(new Request('http://localhost/', { headers: { cookie } }), config)
     expect([again.getId(), again.get('user_id')]).toEqual([first.getId(), 7])
     await client.del(key)
+  })
+
+  it("without a client, connects from config.redis settings (ts-auth's driver: 'redis')", async () => {
+    const prefix = `test:handles:${Math.random().toString(36).slice(2)}:`
+    const config = { secret: 's', driver: 'redis' as const, redis: { url: process.env.REDIS_URL || redis!.url, keyPrefix: prefix } }
+    const handle = await sessionMiddleware(new Request('http://localhost/'), config)
+    handle.put('visits', 1)
+    await handle.save()
+    expect(JSON.parse((await client.get(prefix + handle.getId()))!).visits).toBe(1)
+    const cookie = handle.getCookieString().split(';')[0]
+    const again = await sessionMiddleware(new Request('http://localhost/', { headers: { cookie } }), config)
+    expect(again.get('visits')).toBe(1)
+    await client.del(prefix + handle.getId())
   })
 })

@@ -5,7 +5,7 @@ import { resolveOptions } from '../options'
 import type { SessionOptions, SessionStoreLike } from '../types'
 import { FileStore } from '../../stores/file'
 import { MemoryStore } from '../../stores/memory'
-import { RedisStore, type RedisClientLike } from '../../stores/redis'
+import { RedisStore, type RedisClientLike, type RedisStoreOptions } from '../../stores/redis'
 import { FetchRequestView } from './fetch-view'
 
 /**
@@ -29,7 +29,7 @@ export interface SessionConfig {
   /** Default `true`. */
   httpOnly?: boolean
   sameSite?: boolean | 'lax' | 'strict' | 'none'
-  /** Where sessions live when no `store` is given: `'memory'` (default), `'file'` (in `files`) or `'redis'` (with `client`). */
+  /** Where sessions live when no `store` is given: `'memory'` (default), `'file'` (in `files`) or `'redis'` (`client`, else `redis` settings, else `REDIS_URL`). */
   driver?: 'memory' | 'file' | 'redis'
   /** The directory of the `'file'` driver (default `./sessions`). */
   files?: string
@@ -37,6 +37,12 @@ export interface SessionConfig {
   client?: RedisClientLike
   /** The `'redis'` driver's key prefix (default `sess:`). */
   prefix?: string
+  /**
+   * The `'redis'` driver's connection settings when there is no `client`
+   * (`url`, `host`, `port`, `password`, `db`, `keyPrefix`, `ttl`): as
+   * `new RedisStore(settings)`; by default `REDIS_URL`, else `redis://localhost:6379`.
+   */
+  redis?: RedisStoreOptions
   /** Any session store (overrides `driver`). */
   store?: SessionStoreLike
 }
@@ -137,12 +143,10 @@ function storeOf(config: SessionConfig): SessionStoreLike {
   if (driver === 'memory') return new MemoryStore()
   if (driver === 'file') return new FileStore({ path: config.files })
   if (driver === 'redis') {
-    if (!config.client) {
-      throw new TypeError(
-        "sessionMiddleware: driver 'redis' needs config.client, a connected client (node-redis, ioredis or Bun's RedisClient); connection settings are not accepted here"
-      )
-    }
-    return new RedisStore({ client: config.client, prefix: config.prefix })
+    const settings = { ...config.redis }
+    if (config.client) settings.client = config.client
+    if (config.prefix !== undefined) settings.prefix = config.prefix
+    return new RedisStore(settings)
   }
   throw new TypeError(`sessionMiddleware: unknown driver ${JSON.stringify(driver)} (use 'memory', 'file', 'redis' or a store)`)
 }
