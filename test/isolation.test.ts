@@ -11,6 +11,8 @@ import { until } from './helpers/until'
 
 setFlagsFromString('--expose-gc')
 const gc: () => void = runInNewContext('gc')
+setFlagsFromString('--allow-natives-syntax')
+const hasFastProperties = new Function('object', 'return %HasFastProperties(object)') as (object: object) => boolean
 
 const servers: Served[] = []
 afterEach(async () => {
@@ -105,6 +107,26 @@ describe('no global side effects', () => {
     expect(ours.res).toEqual(theirs.res)
     expect(ours.req.filter((key: string) => key !== 'flash' && parseurlCache(key))).toEqual(theirs.req.filter(parseurlCache))
     expect(ours.req).toContain('flash')
+  })
+
+  // lib/adapters/layout.ts: Express's requests and responses (their prototype swapped) get dictionary
+  // properties, which makes every later property addition cheap; a plain node:http pair keeps its hidden classes.
+  it.each([
+    ['Express 5', 'express', false],
+    ['node:http', 'http', true]
+  ])('%s (%s): the request and response have fast properties only where their prototype is untouched', async (_name, frame, fast) => {
+    const middleware = session({ secret: 's', resave: false, saveUninitialized: true })
+    const route = (req: any, res: any) => res.end(JSON.stringify([hasFastProperties(req), hasFastProperties(res)]))
+    let listener: http.RequestListener
+    if (frame === 'express') {
+      const app = express()
+      app.use(middleware)
+      app.get('/', route)
+      listener = app
+    } else {
+      listener = (req, res) => middleware(req as any, res as any, () => route(req, res))
+    }
+    expect(JSON.parse((await request(await served(listener))).body)).toEqual([fast, fast])
   })
 
   it('two middlewares with different secrets, names and stores in one process never see each other', async () => {

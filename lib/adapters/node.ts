@@ -3,6 +3,7 @@ import { debug } from '../debug'
 import { afterCommit, type Commit, type RequestSession, type SessionEngine } from '../core/engine'
 import { addFlash, ExpressStyleView } from './request'
 import { startThenNext } from './start'
+import { useDictionaryProperties } from './layout'
 
 type Next = (err?: any) => void
 
@@ -33,6 +34,8 @@ class NodeRequestView extends ExpressStyleView {
  * has answered, so the next request sees the saved session.
  */
 export function handleNode(engine: SessionEngine, req: any, res: ServerResponse, next: Next): void | Promise<void> {
+  useDictionaryProperties(req)
+  useDictionaryProperties(res)
   return startThenNext(engine, req, new NodeRequestView(req), next, (state) => holdResponse(engine, state, req, res, next))
 }
 
