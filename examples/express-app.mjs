@@ -7,13 +7,15 @@ import { fileURLToPath } from 'node:url'
 
 export async function createApp({ store } = {}) {
   const app = express()
+  // Kept where a test (or a graceful shutdown) can close it: store.close?.()
+  app.locals.sessionStore = store || (await defaultStore())
   app.use(express.urlencoded({ extended: false }))
   app.use(
     session({
       secret: process.env.SESSION_SECRET || 'change me: a long random string',
       resave: false,
       saveUninitialized: false,
-      store: store || (await defaultStore()),
+      store: app.locals.sessionStore,
       cookie: { httpOnly: true, sameSite: 'lax', maxAge: 24 * 3600 * 1000 }
     })
   )

@@ -1,6 +1,6 @@
 // A Hono app on sessionware: counter, login with a new session ID and a flash
 // message, logout.
-//   npx bun examples/hono-app.ts        (after `npm run build`)
+//   npx bun examples/hono-app.ts     (after `npm install`, which builds)
 // `c.get('session')` is the request's Session, typed from SessionData; the
 // cookie and the stored records are those of the Express side.
 import { Hono } from 'hono'

@@ -338,9 +338,10 @@ function connect(options: RedisStoreOptions): OwnClient {
     ready.catch(() => {})
     return {
       command: (args) => ready.then(() => client.sendCommand(args)),
+      // A client still trying to connect (Redis down) would never let quit() finish: disconnect it.
       close: async () => {
-        await ready.catch(() => {})
-        if (client.isOpen) await client.quit()
+        if (client.isReady) await client.quit()
+        else if (client.isOpen) await client.disconnect().catch(() => {})
       }
     }
   }
@@ -349,7 +350,13 @@ function connect(options: RedisStoreOptions): OwnClient {
     const Client = IORedis.default || IORedis.Redis || IORedis
     const client = new Client(url)
     client.on('error', (err: Error) => debug('ioredis client error: %s', err.message))
-    return { command: commandOf(client), close: async () => void (await client.quit()) }
+    return {
+      command: commandOf(client),
+      close: async () => {
+        if (client.status === 'ready') await client.quit()
+        else client.disconnect()
+      }
+    }
   }
   throw new TypeError(
     'RedisStore: no Redis client. Pass a connected client ({ client }), or install the `redis` or `ioredis` package ' +

@@ -1,9 +1,10 @@
-import { execFileSync } from 'child_process'
+import { execFileSync, spawn } from 'child_process'
+import fs from 'fs'
 import { createRequire } from 'module'
 import path from 'path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bun } from './helpers/bun'
-import { Client, serve, type Served } from './helpers/http'
+import { Client, request, serve, type Served } from './helpers/http'
 import { redisAvailable, startRedis } from './helpers/redis-server'
 
 // The examples import the package by name: they run against the build in dist/.
@@ -64,6 +65,7 @@ describe('examples', () => {
       expect(JSON.parse((await inspect.get('sess:' + sid))!).user).toBe('Ada')
       await inspect.del('sess:' + sid)
       await inspect.quit()
+      await app.locals.sessionStore.close() // the client the store made: nothing is left connected
     } finally {
       if (previous === undefined) delete process.env.REDIS_URL
       await served?.close()
@@ -143,4 +145,47 @@ describe('Bun examples, under real Bun', () => {
       expect(JSON.parse((await client.get('/api/me')).body)).toEqual({ user: null })
     })
   })
+})
+
+describe("the README's Examples table, run as listed", () => {
+  const root = path.join(__dirname, '..')
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('\n## Examples\n'), readme.indexOf('\n## ', readme.indexOf('\n## Examples\n') + 1))
+  // | [`file`](examples/file): what | `command` … | then |
+  const rows = [...section.matchAll(/^\| \[`([^`]+)`\]\(examples\/[^)]+\)[^|]*\| `([^`]+)`/gm)].map(([, file, command]) => ({ file, command }))
+
+  it('lists every file in examples/', () => {
+    expect(rows.map((row) => row.file).sort()).toEqual(fs.readdirSync(examples).sort())
+  })
+
+  it.each(rows.map((row) => [row.command, row] as const))('%s', async (_command, { file, command }) => {
+    if (file.startsWith('redis') && !redisAvailable()) return
+    const redis = file.startsWith('redis') && !process.env.REDIS_URL ? await startRedis() : undefined
+    const [program, ...args] = command.split(' ')
+    const bin = program === 'node' ? process.execPath : program === 'npx' && args[0] === 'bun' ? (args.shift(), bun) : program
+    const env = { ...process.env, PORT: '0', ...(redis ? { REDIS_URL: redis.url } : {}) }
+    const child = spawn(bin, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stderr.on('data', (data) => (output += data))
+    try {
+      const outcome = await new Promise<{ url?: string; status?: number | null }>((resolve) => {
+        child.stdout.on('data', (data) => {
+          output += data
+          const url = output.match(/http:\/\/[^\s'"]+/)
+          if (url) resolve({ url: url[0] })
+        })
+        child.once('exit', (status) => resolve({ status }))
+      })
+      if (outcome.url) {
+        const reply = await request(outcome.url.replace(/\/$/, '') + '/')
+        expect(reply.status, output).toBe(200)
+      } else {
+        expect(outcome.status, output).toBe(0)
+        expect(output).toContain('->')
+      }
+    } finally {
+      child.kill()
+      await redis?.stop()
+    }
+  }, 30_000)
 })

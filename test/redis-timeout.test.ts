@@ -107,3 +107,12 @@ describe('RedisStore timeout', () => {
     await expect(throwing.get('sid')).rejects.toThrow('closed')
   })
 })
+
+describe('RedisStore with a client of its own, Redis unreachable', () => {
+  it('fails a command with ETIMEDOUT and close() returns: nothing keeps reconnecting', async () => {
+    // Port 1: nothing listens, every connection attempt is refused.
+    const store = new RedisStore({ url: 'redis://127.0.0.1:1', timeout: 200, breaker: false } as any)
+    await expect(store.get('a')).rejects.toMatchObject({ code: 'ETIMEDOUT' })
+    await expect(store.close()).resolves.toBeUndefined()
+  })
+})
