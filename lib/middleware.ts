@@ -2,11 +2,18 @@ import { ServerResponse } from 'http'
 import { handleBunway, isBunwayResponse } from './adapters/bunway'
 import { handleNode } from './adapters/node'
 import { SessionEngine } from './core/engine'
+import type { SessionEvents } from './events'
 import { resolveOptions } from './options'
+import type { SessionService } from './service'
 import type { SessionOptions } from './types'
 
 /** A middleware usable by Express 4 and 5, plain node:http, and bunway. */
-export type SessionMiddleware = (req: any, res: any, next: (err?: any) => void) => void | Promise<void>
+export type SessionMiddleware = ((req: any, res: any, next: (err?: any) => void) => void | Promise<void>) & {
+  /** Sessions outside a request: `list(user)`, `destroyAll(user, { except })` (need `userKey`). */
+  readonly service: SessionService
+  /** `created`, `loaded`, `saved`, `touched`, `regenerated`, `renewed`, `destroyed`, `expired`, `timeout`. */
+  readonly events: SessionEvents
+}
 
 /**
  * Create the session middleware. Same options, same cookie, same stored
@@ -14,8 +21,9 @@ export type SessionMiddleware = (req: any, res: any, next: (err?: any) => void) 
  */
 export function session(options?: SessionOptions): SessionMiddleware {
   const engine = new SessionEngine(resolveOptions(options))
-  return function session(req, res, next) {
+  const middleware = function session(req: any, res: any, next: (err?: any) => void) {
     if (res instanceof ServerResponse || !isBunwayResponse(res)) return handleNode(engine, req, res, next)
     return handleBunway(engine, req, res, next)
   }
+  return Object.assign(middleware, { service: engine.service, events: engine.events })
 }

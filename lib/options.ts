@@ -18,6 +18,14 @@ export interface ResolvedOptions {
   secrets: Secret[] | undefined
   store: SessionStoreLike
   unsetDestroy: boolean
+  idleTimeout: number | undefined
+  absoluteTimeout: number | undefined
+  /** `false`: no bound. */
+  storeTimeout: number | false
+  userKey: string | undefined
+  maxSessionsPerUser: number | undefined
+  /** Whether records carry lifetime metadata (lib/core/meta.ts): any of the timeouts, or `userKey`. */
+  tracksMeta: boolean
 }
 
 /** Apply express-session's defaults, with its validation and error messages. */
@@ -72,7 +80,25 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     }
   }
 
+  const idleTimeout = positive(opts.idleTimeout, 'idleTimeout')
+  const absoluteTimeout = positive(opts.absoluteTimeout, 'absoluteTimeout')
+  const storeTimeout = opts.storeTimeout === false ? false : (positive(opts.storeTimeout, 'storeTimeout') ?? 10_000)
+  const userKey = opts.userKey
+  if (userKey !== undefined && (typeof userKey !== 'string' || userKey === '' || userKey === 'cookie')) {
+    throw new TypeError('userKey option must be the name of a session key (a non-empty string other than "cookie")')
+  }
+  const maxSessionsPerUser = positive(opts.maxSessionsPerUser, 'maxSessionsPerUser', 'a positive whole number')
+  if (maxSessionsPerUser !== undefined && (!userKey || !Number.isInteger(maxSessionsPerUser))) {
+    throw new TypeError('maxSessionsPerUser option must be a whole number, and needs the userKey option')
+  }
+
   return {
+    idleTimeout,
+    absoluteTimeout,
+    storeTimeout,
+    userKey,
+    maxSessionsPerUser,
+    tracksMeta: Boolean(idleTimeout || absoluteTimeout || userKey),
     cookie,
     genid,
     name,
@@ -85,6 +111,12 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     store,
     unsetDestroy: opts.unset === 'destroy'
   }
+}
+
+function positive(value: unknown, name: string, what = 'a positive number of milliseconds'): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !(value > 0) || value === Infinity) throw new TypeError(`${name} option must be ${what}`)
+  return value
 }
 
 function isSecret(secret: unknown): secret is Secret {

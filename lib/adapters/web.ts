@@ -2,6 +2,8 @@ import { afterCommit, SessionEngine, type RequestSession, type RequestView } fro
 import type { Secret } from '../core/signature'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
+import type { SessionEvents } from '../events'
+import type { SessionService } from '../service'
 import type { SessionOptions } from '../types'
 import { decorateRequest } from './request'
 
@@ -33,6 +35,10 @@ export interface WebSessions {
   withSession<R extends Response | undefined = Response>(request: Request, handler: (request: SessionRequest) => R | Promise<R>): Promise<R>
   /** bun-router's middleware shape: `(req, next) => Promise<Response>`. */
   middleware(request: Request, next: () => Response | Promise<Response>): Promise<Response>
+  /** Sessions outside a request: `list(user)`, `destroyAll(user, { except })` (need `userKey`). */
+  readonly service: SessionService
+  /** The session events (see `SessionEventMap`). */
+  readonly events: SessionEvents
 }
 
 const STATE = Symbol('sessionware.web')
@@ -123,7 +129,9 @@ export function webSession(options?: SessionOptions): WebSessions {
     load,
     commit,
     withSession,
-    middleware: (request, next) => withSession(request, () => next())
+    middleware: (request, next) => withSession(request, () => next()),
+    service: engine.service,
+    events: engine.events
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CookieData, CookieOptions } from '../types'
+import { META_KEY, setCookieMeta, withMeta } from './meta'
 
 /**
  * The session cookie, with express-session's semantics: `maxAge` is the time
@@ -21,7 +22,8 @@ export class Cookie {
     if (options) {
       if (typeof options !== 'object') throw new TypeError('argument options must be a object')
       for (const key in options) {
-        if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
+        if (key === META_KEY) setCookieMeta(this, (options as any)[key])
+        else if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
           ;(this as any)[key] = (options as any)[key]
         }
       }
@@ -82,8 +84,9 @@ export class Cookie {
     return setCookieLine(name, encodeURIComponent(value), this)
   }
 
+  /** The stored form: `data`, plus the session's metadata when it has any (lib/core/meta.ts). */
   toJSON(): CookieData {
-    return this.data
+    return withMeta(this.data, this)
   }
 }
 

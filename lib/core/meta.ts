@@ -1,0 +1,83 @@
+import type { Cookie } from './cookie'
+
+/**
+ * Session metadata kept in the stored record, inside its `cookie` object
+ * under `sessionware`: express-session copies unknown cookie keys onto its
+ * Cookie and drops them on its own save, so the record still loads there,
+ * and third-party stores store it as they store the rest.
+ *
+ * It never reaches the client: it is not part of `Set-Cookie`, and the
+ * session's own data (its enumerable keys) does not hold it.
+ */
+export interface SessionMeta {
+  /** When the session was created (epoch ms): the start of `absoluteTimeout`, never moved by a data-keeping ID change. */
+  created?: number
+  /** When the session was last used (epoch ms), kept current to within a fraction of `idleTimeout`. */
+  used?: number
+  /** The value of the `userKey` session key, as a string: what the stores' user index is built from. */
+  user?: string
+}
+
+/** The key of the metadata inside a record's `cookie`. */
+export const META_KEY = 'sessionware'
+
+// Where a Cookie holds its metadata: a symbol, so that no enumeration, no
+// JSON of the cookie's own keys and no copy of its fields carries it.
+const META = Symbol('sessionware.meta')
+
+/**
+ * The metadata of a record (a stored one, or a session as the middleware
+ * hands it to a store), or `undefined`; only well-formed fields are read.
+ */
+export function recordMeta(record: unknown): SessionMeta | undefined {
+  const cookie = record && typeof record === 'object' ? (record as any).cookie : undefined
+  if (!cookie || typeof cookie !== 'object') return undefined
+  return cookie[META] || cleanMeta(cookie[META_KEY])
+}
+
+/** The metadata a Cookie carries, or `undefined`. */
+export function cookieMeta(cookie: Cookie | undefined): SessionMeta | undefined {
+  return cookie ? (cookie as any)[META] : undefined
+}
+
+/** Give a Cookie metadata (kept with it, stored with its JSON); `undefined` removes it. */
+export function setCookieMeta(cookie: Cookie, meta: unknown): void {
+  const clean = cleanMeta(meta)
+  if (clean) Object.defineProperty(cookie, META, { value: clean, configurable: true, writable: true, enumerable: false })
+  else delete (cookie as any)[META]
+}
+
+/** A cookie's stored form (`data`) with its metadata added, when it has any. */
+export function withMeta<T extends object>(data: T, cookie: Cookie): T {
+  const meta = (cookie as any)[META] as SessionMeta | undefined
+  if (meta) (data as any)[META_KEY] = { ...meta }
+  return data
+}
+
+/**
+ * Carry what outlives an ID change that keeps the data (`renew`, a
+ * data-keeping `regenerateSession`): the creation time, so that
+ * `absoluteTimeout` is never extended, and the user.
+ */
+export function keepCreated(from: Cookie | undefined, to: Cookie, now = Date.now()): void {
+  const previous = cookieMeta(from)
+  setCookieMeta(to, { ...cookieMeta(to), created: previous?.created ?? now, used: now, user: previous?.user })
+}
+
+function cleanMeta(value: unknown): SessionMeta | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  const { created, used, user } = value as Record<string, unknown>
+  const meta: SessionMeta = {}
+  if (typeof created === 'number' && Number.isFinite(created)) meta.created = created
+  if (typeof used === 'number' && Number.isFinite(used)) meta.used = used
+  if (typeof user === 'string') meta.user = user
+  return meta.created === undefined && meta.used === undefined && meta.user === undefined ? undefined : meta
+}
+
+/** The `userKey` value of a session or record, as the user index keys it: strings and finite numbers only. */
+export function userOf(data: object, userKey: string): string | undefined {
+  const value = (data as any)[userKey]
+  if (typeof value === 'string') return value === '' ? undefined : value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return undefined
+}
