@@ -151,6 +151,24 @@ describe('lifetime metadata in the stored record', () => {
     expect((await ours.store.get(sid))!.cookie.sessionware.created).toEqual(expect.any(Number))
   })
 
+  it('a record whose cookie has expired, handed back by a store that does not check, is destroyed (reason: cookie)', async () => {
+    const destroyed: string[] = []
+    const past = { cookie: { originalMaxAge: 1000, expires: new Date(Date.now() - 1000).toISOString() }, userId: 'ada' }
+    const lax = { get: async () => past, set: async () => {}, destroy: async (sid: string) => void destroyed.push(sid) }
+    const middleware = session({ secret: 'lifetimes', resave: false, saveUninitialized: false, store: lax, idleTimeout: MINUTE })
+    const reasons: string[] = []
+    middleware.events.on('expired', ({ reason }) => void reasons.push(reason))
+    const app = express()
+    app.use(middleware)
+    app.get('/me', (req: any, res) => res.send(String(req.session.userId ?? 'nobody')))
+    served = await serve(app)
+    const { sign } = await import('cookie-signature')
+    const reply = await new Client(served.url).get('/me', { cookie: 'connect.sid=' + encodeURIComponent('s:' + sign('stale', 'lifetimes')) })
+    expect(reply.body).toBe('nobody')
+    expect(destroyed).toEqual(['stale'])
+    expect(reasons).toEqual(['cookie'])
+  })
+
   it('rejects timeouts that are not positive numbers', () => {
     expect(() => session({ secret: 's', idleTimeout: 0 } as any)).toThrow(/idleTimeout option must be a positive number/)
     expect(() => session({ secret: 's', absoluteTimeout: '1h' } as any)).toThrow(/absoluteTimeout/)
