@@ -9,6 +9,8 @@ import * as redisModule from '../stores/redis'
 import * as web from './adapters/web'
 import type { Callback as CallbackType } from './callback'
 import * as errorsModule from './errors'
+import type * as eventsModule from './events'
+import type * as serviceModule from './service'
 
 /**
  * Create the session middleware: express-session's options, cookie and
@@ -74,6 +76,17 @@ namespace session {
   export import SessionError = errorsModule.SessionError
   export type SessionErrorCode = errorsModule.SessionErrorCode
   export type OnSaveError = types.OnSaveError
+  /** `middleware.events`: an EventEmitter typed by `SessionEventMap`. */
+  export type SessionEvents = eventsModule.SessionEvents
+  export type SessionEventMap = eventsModule.SessionEventMap
+  export type SessionEventName = eventsModule.SessionEventName
+  export type ExpiryReason = eventsModule.ExpiryReason
+  /** `middleware.service`: `list(user)`, `destroyAll(user, { except })`. */
+  export type SessionService = serviceModule.SessionService
+  export type UserSession = serviceModule.UserSession
+  export type DestroyAllOptions = serviceModule.DestroyAllOptions
+  /** Optional store methods for the user index (`userKey`). */
+  export type UserIndexStore = types.UserIndexStore
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
   export import FileStore = fileModule.FileStore
