@@ -161,17 +161,14 @@ export class SessionEngine {
    * brought up to date, and, when `stamp`, its last-use time set to now.
    */
   stampMeta(session: Session, stamp: boolean): SessionMeta | undefined {
-    if (!this.options.tracksMeta || !session.cookie) return undefined
-    const meta: SessionMeta = { ...cookieMeta(session.cookie) }
-    if (meta.created === undefined) meta.created = Date.now()
+    const cookie = session.cookie
+    if (!this.options.tracksMeta || !cookie) return undefined
+    let meta = cookieMeta(cookie)
+    if (meta === undefined) setCookieMeta(cookie, (meta = { created: Date.now() }))
+    else if (meta.created === undefined) meta.created = Date.now()
     if (stamp) meta.used = Date.now()
     const userKey = this.options.userKey
-    if (userKey !== undefined) {
-      const user = userOf(session, userKey)
-      if (user === undefined) delete meta.user
-      else meta.user = user
-    }
-    setCookieMeta(session.cookie, meta)
+    if (userKey !== undefined) meta.user = userOf(session, userKey)
     return meta
   }
 

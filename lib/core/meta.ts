@@ -21,8 +21,8 @@ export interface SessionMeta {
 /** The key of the metadata inside a record's `cookie`. */
 export const META_KEY = 'sessionware'
 
-// Where a Cookie holds its metadata: a symbol, so that no enumeration, no
-// JSON of the cookie's own keys and no copy of its fields carries it.
+// Where a Cookie holds its metadata: a symbol, so that no enumeration and no
+// JSON of the cookie's own keys carries it.
 const META = Symbol('sessionware.meta')
 
 /**
@@ -42,9 +42,8 @@ export function cookieMeta(cookie: Cookie | undefined): SessionMeta | undefined 
 
 /** Give a Cookie metadata (kept with it, stored with its JSON); `undefined` removes it. */
 export function setCookieMeta(cookie: Cookie, meta: unknown): void {
-  const clean = cleanMeta(meta)
-  if (clean) Object.defineProperty(cookie, META, { value: clean, configurable: true, writable: true, enumerable: false })
-  else delete (cookie as any)[META]
+  // A symbol key: no for-in, Object.keys or JSON of the cookie sees it.
+  ;(cookie as any)[META] = cleanMeta(meta)
 }
 
 /** A cookie's stored form (`data`) with its metadata added, when it has any. */
