@@ -108,3 +108,18 @@ describe('middleware.events', () => {
     expect(rawListeners).not.toHaveBeenCalled()
   })
 })
+
+describe('webSession events and service', () => {
+  it('are there for Request → Response servers too', async () => {
+    const sessions = session.webSession({ secret: 'events', resave: false, saveUninitialized: false, userKey: 'userId' })
+    const seen: string[] = []
+    sessions.events.on('saved', ({ id }) => void seen.push(id))
+    const response = await sessions.withSession(new Request('http://localhost/login'), (req) => {
+      req.session.userId = 'ada'
+      return new Response('in')
+    })
+    const sid = decodeURIComponent(response.headers.get('set-cookie')!.split(';')[0].split('=')[1]).slice(2).split('.')[0]
+    expect(seen).toEqual([hashId(sid)])
+    expect((await sessions.service.list('ada')).map((s) => s.id)).toEqual([sid])
+  })
+})
