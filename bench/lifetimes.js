@@ -7,7 +7,8 @@
 // session stored with these options carries). Two cases: "unchanged" (the handler reads req.session.count) and
 // "modified" (it increments it). Overhead = variant − bare, per round, variants rotated each round; reported
 // as ratios to express-session's overhead in the same round, and as µs above sessionware with none of the
-// options (storeTimeout: false) in the same round.
+// options (storeTimeout: false) in the same round. With REDIS_URL, also RedisStore's set and touch with the
+// user index against without.
 const { poolId, poolCookies, call, sessionOptions, parseArgs, spread, rotate, fmt, fmtRatio, table } = require('./common')
 const { request } = require('./middleware-harness')
 const expressSession = require('express-session')
@@ -82,9 +83,51 @@ async function runCase(modify) {
   return result
 }
 
+// With REDIS_URL: RedisStore's set and touch of a session with a user (one EVAL keeping the user index)
+// against the same without a user (a SET, an EXPIRE), 16 in flight, client CPU and wall time per operation.
+async function redisCase() {
+  const { createClient } = require('redis')
+  const client = createClient({ url: process.env.REDIS_URL })
+  await client.connect()
+  const prefix = `bench-lifetimes:${process.pid}:`
+  const store = new sessionware.RedisStore({ client, prefix })
+  const { inFlight } = require('./common')
+  const recordOf = (user) => ({
+    cookie: { originalMaxAge: 3600_000, expires: new Date(Date.now() + 3600_000).toISOString(), httpOnly: true, path: '/', ...(user && { sessionware: { created: 1, used: 1, user } }) },
+    count: 1,
+    userId: 'user1'
+  })
+  const ops = {
+    'set, no user': (i) => store.set('s' + (i % 1000), recordOf()),
+    'set, with user': (i) => store.set('u' + (i % 1000), recordOf('user' + (i % 100))),
+    'touch, no user': (i) => store.touch('s' + (i % 1000), recordOf()),
+    'touch, with user': (i) => store.touch('u' + (i % 1000), recordOf('user' + (i % 100)))
+  }
+  const n = Math.min(REQUESTS, 10000)
+  const raw = Object.fromEntries(Object.keys(ops).map((k) => [k, []]))
+  for (const op of Object.values(ops)) await inFlight(2000, 16, op)
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const name of rotate(Object.keys(ops), r)) {
+      const cpu0 = process.cpuUsage()
+      const t0 = process.hrtime.bigint()
+      await inFlight(n, 16, ops[name])
+      const cpu = process.cpuUsage(cpu0)
+      raw[name].push({ wallUs: Number(process.hrtime.bigint() - t0) / n / 1000, cpuUs: (cpu.user + cpu.system) / n })
+    }
+  }
+  await store.clear()
+  await client.quit()
+  const ratio = (a, b, key) => spread(raw[a].map((x, r) => x[key] / raw[b][r][key]))
+  return {
+    set: { cpu: ratio('set, with user', 'set, no user', 'cpuUs'), wall: ratio('set, with user', 'set, no user', 'wallUs') },
+    touch: { cpu: ratio('touch, with user', 'touch, no user', 'cpuUs'), wall: ratio('touch, with user', 'touch, no user', 'wallUs') }
+  }
+}
+
 async function main() {
   const out = { rounds: ROUNDS, requests: REQUESTS, node: process.version, cases: {} }
   for (const [kind, modify] of [['unchanged', false], ['modified', true]]) out.cases[kind] = await runCase(modify)
+  if (process.env.REDIS_URL) out.redis = await redisCase()
   if (args.json) process.stdout.write(JSON.stringify(out) + '\n')
   for (const kind of Object.keys(out.cases)) {
     const rows = Object.entries(out.cases[kind]).map(([name, r]) => [
@@ -95,6 +138,10 @@ async function main() {
     ])
     console.log(`\n${kind} sessions (${ROUNDS} rounds × ${REQUESTS} requests, ${process.version})`)
     console.log(table(['variant', 'µs above bare', '÷ express-session (same round)', 'µs above sessionware, none'], rows))
+  }
+  if (out.redis) {
+    console.log(`\nRedisStore with a user (user index kept) ÷ without, same round (${process.env.REDIS_URL})`)
+    console.log(table(['operation', 'client CPU per op', 'wall time per op'], Object.entries(out.redis).map(([op, r]) => [op, fmtRatio(r.cpu), fmtRatio(r.wall)])))
   }
 }
 
