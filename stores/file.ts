@@ -235,12 +235,16 @@ export class FileStore extends Store {
   reap(): Promise<void> {
     if (this.reaping) return this.reaping
     const now = Date.now()
-    this.reaping = this.eachFile(async (name, file) => {
+    const sessions = this.eachFile(async (name, file) => {
       if (this.idOf(name) !== undefined) await this.reapFile(file)
       else await removeStaleTemp(name, file, now)
-    }).finally(() => {
-      this.reaping = undefined
     })
+    // The index after the session files, so that the entries of those just reaped go too.
+    this.reaping = sessions
+      .then(() => this.reapIndex(this.path + path.sep + USERS_DIR))
+      .finally(() => {
+        this.reaping = undefined
+      })
     return this.reaping
   }
 
@@ -351,6 +355,25 @@ export class FileStore extends Store {
       this.cache.delete(file)
       await removeFile(file)
     }).catch(noop)
+  }
+
+  /** Remove the user index entries whose session file is gone (expired and reaped, or removed by hand). */
+  private async reapIndex(dir: string): Promise<void> {
+    for (const user of await readdirOrNone(dir)) {
+      const names = await readdirOrNone(dir + path.sep + user)
+      for (let i = 0; i < names.length; i += BATCH) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+        await Promise.all(
+          names.slice(i, i + BATCH).map(async (name) => {
+            const gone = await lstat(this.path + path.sep + name + this.extension).then(
+              () => false,
+              (err) => err.code === 'ENOENT'
+            )
+            if (gone) await removeFile(dir + path.sep + user + path.sep + name)
+          })
+        )
+      }
+    }
   }
 
   /** The parsed file; `undefined` when there is none, `null` when it is corrupt. */
@@ -550,6 +573,13 @@ async function readExpiry(file: string, encoding: BufferEncoding): Promise<numbe
 /** Whether the reaper removes a file of this expiry: one expired, or no session file. */
 function isDead(expiry: number | false | undefined): boolean {
   return expiry === false || (expiry !== undefined && expiry <= Date.now())
+}
+
+function readdirOrNone(dir: string): Promise<string[]> {
+  return fs.promises.readdir(dir).catch((err) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return []
+    throw err
+  })
 }
 
 function lstat(file: string): Promise<Stats> {

@@ -175,3 +175,22 @@ describe.skipIf(!storeNames().includes('RedisStore'))('the Redis user index acro
     }
   }, 60_000)
 })
+
+describe('FileStore\'s index on disk', () => {
+  it('the reaper removes the entries of sessions that expired; entries are atomic files, one per session', async () => {
+    const fs = await import('fs')
+    const path = await import('path')
+    ours = await makeStore('FileStore')
+    const store = ours.store as import('../stores/file').FileStore
+    const record = (ms: number) => ({ cookie: { originalMaxAge: ms, expires: new Date(Date.now() + ms).toISOString(), sessionware: { created: 1, used: 1, user: 'ada' } } })
+    await store.set('live', record(60_000))
+    await store.set('dying', record(50))
+    const users = path.join(store.path, '.users')
+    const [dir] = fs.readdirSync(users)
+    expect(fs.readdirSync(path.join(users, dir)).sort()).toEqual([Buffer.from('dying').toString('hex'), Buffer.from('live').toString('hex')])
+    await new Promise((resolve) => setTimeout(resolve, 80))
+    await store.reap()
+    expect(fs.readdirSync(path.join(users, dir))).toEqual([Buffer.from('live').toString('hex')])
+    expect(Object.keys(await store.userSessions('ada'))).toEqual(['live'])
+  })
+})
