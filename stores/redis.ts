@@ -1,3 +1,4 @@
+import { createHash } from 'crypto'
 import { attempt, settle, type Callback } from '../lib/callback'
 import { recordMeta } from '../lib/core/meta'
 import { Deadlines } from '../lib/deadlines'
@@ -104,14 +105,14 @@ export class RedisStore extends Store {
       const user = recordMeta(session)?.user
       if (user === undefined) return this.run(['SET', key, json, 'EX', String(ttl)], noop)
       // The record and its user index entry, in one round trip.
-      return this.run(['EVAL', SET_LINKED, '2', key, this.userPrefix + user, json, String(ttl), sid], noop)
+      return this.script(SET_LINKED, [key, this.userPrefix + user], [json, String(ttl), sid])
     })
     return settle(work, callback)
   }
 
   /** Remove a session, and its entry in the user index (read from the record inside Redis: one round trip). */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.run(['EVAL', DESTROY_LINKED, '1', this.key(sid), this.userPrefix, sid], noop)), callback)
+    return settle(attempt(() => this.script(DESTROY_LINKED, [this.key(sid)], [this.userPrefix, sid])), callback)
   }
 
   /** Refresh the expiry only: an EXPIRE, never a rewrite of the data (and the user index's expiry with it). */
@@ -121,7 +122,7 @@ export class RedisStore extends Store {
       const ttl = String(Math.max(1, this.ttlOf(session)))
       const user = recordMeta(session)?.user
       if (user === undefined) return this.run(['EXPIRE', key, ttl], noop)
-      return this.run(['EVAL', TOUCH_LINKED, '2', key, this.userPrefix + user, ttl, sid], noop)
+      return this.script(TOUCH_LINKED, [key, this.userPrefix + user], [ttl, sid])
     })
     return settle(work, callback)
   }
@@ -190,6 +191,15 @@ export class RedisStore extends Store {
       for (let i = 0; i < keys.length; i += this.scanCount) await this.run(['DEL', ...keys.slice(i, i + this.scanCount)])
     })
     return settle(work, callback)
+  }
+
+  /** Run a script by its SHA-1 (EVALSHA); Redis without it cached (a restart, SCRIPT FLUSH) gets its source once. */
+  private script(script: Script, keys: string[], args: string[]): Promise<void> {
+    const tail = [String(keys.length), ...keys, ...args]
+    return this.run(['EVALSHA', script.sha, ...tail], noop).catch((err) => {
+      if (!/NOSCRIPT/.test(String(err && err.message))) throw err
+      return this.run(['EVAL', script.source, ...tail], noop)
+    })
   }
 
   private key(sid: string): string {
@@ -309,23 +319,32 @@ function isReplyError(err: any): boolean {
   return Boolean(err) && (err.name === 'ErrorReply' || err.name === 'ReplyError' || /^(ERR|WRONGTYPE|NOSCRIPT|BUSY|OOM|READONLY) /.test(String(err.message)))
 }
 
+interface Script {
+  readonly source: string
+  readonly sha: string
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
 // KEYS: the session, the user's set. ARGV: the record's JSON, its TTL (s), its ID.
 // The set lives as long as its longest-lived session.
-const SET_LINKED = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+const SET_LINKED = Object.freeze(script(`redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-return 1`
+return 1`))
 
 // KEYS: the session, the user's set. ARGV: the TTL (s), the session's ID.
-const TOUCH_LINKED = `if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 1 then
+const TOUCH_LINKED = Object.freeze(script(`if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 1 then
   redis.call('SADD', KEYS[2], ARGV[2])
   if redis.call('TTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
 end
-return 1`
+return 1`))
 
 // KEYS: the session. ARGV: the user index's prefix, the session's ID. Only a
 // record that names a user is decoded.
-const DESTROY_LINKED = `local raw = redis.call('GET', KEYS[1])
+const DESTROY_LINKED = Object.freeze(script(`local raw = redis.call('GET', KEYS[1])
 if raw and string.find(raw, '"sessionware"', 1, true) then
   local ok, record = pcall(cjson.decode, raw)
   if ok and type(record) == 'table' and type(record.cookie) == 'table' and type(record.cookie.sessionware) == 'table' then
@@ -333,7 +352,7 @@ if raw and string.find(raw, '"sessionware"', 1, true) then
     if type(user) == 'string' then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end
   end
 end
-return redis.call('DEL', KEYS[1])`
+return redis.call('DEL', KEYS[1])`))
 
 function noop(): void {}
 

@@ -20,8 +20,10 @@ describe.skipIf(!enabled)('RedisStore while Redis is down', () => {
     await client.connect()
     const store = new RedisStore({ client, prefix: 'breaker:', timeout: 150, breaker: { failures: 2, cooldown: 2000 } })
     const app = express()
-    app.use(session({ secret: 'b', resave: false, saveUninitialized: false, store }))
+    // With userKey, saves run a script: on a Redis that has just (re)started it is not cached yet (NOSCRIPT).
+    app.use(session({ secret: 'b', resave: false, saveUninitialized: false, store, userKey: 'userId' }))
     app.get('/count', (req: any, res) => {
+      req.session.userId = 'ada'
       req.session.n = (req.session.n || 0) + 1
       res.send(String(req.session.n))
     })
@@ -36,7 +38,9 @@ describe.skipIf(!enabled)('RedisStore while Redis is down', () => {
       // every request fails at once, none of them waiting for Redis.
       const codes: string[] = []
       for (let i = 0; i < 6; i++) codes.push((await user.get('/count')).body)
-      expect(codes.slice(0, 2)).toEqual(['ETIMEDOUT', 'ETIMEDOUT'])
+      // (A command caught on the closing socket may fail with the client's own error instead.)
+      for (const code of codes.slice(0, 2)) expect(code).not.toMatch(/^\d+$/)
+      expect(codes.slice(0, 2)).toContain('ETIMEDOUT')
       expect(codes.slice(2)).toEqual(['ESTOREUNAVAILABLE', 'ESTOREUNAVAILABLE', 'ESTOREUNAVAILABLE', 'ESTOREUNAVAILABLE'])
       const burst = await Promise.all(Array.from({ length: 20 }, () => user.get('/count')))
       expect(burst.map((r) => r.body).filter((code) => code !== 'ESTOREUNAVAILABLE' && code !== 'ETIMEDOUT')).toEqual([])
@@ -53,6 +57,7 @@ describe.skipIf(!enabled)('RedisStore while Redis is down', () => {
       }
       expect(body).toBe('1')
       expect((await user.get('/count')).body).toBe('2')
+      expect(Object.keys(await store.userSessions('ada'))).toEqual([user.sid()])
     } finally {
       await served.close()
       await client.quit().catch(() => client.disconnect())
