@@ -1,5 +1,5 @@
 // What idleTimeout/absoluteTimeout, userKey and storeTimeout cost per request, in process:
-//   node bench/lifetimes.js [--rounds 5] [--requests 20000] [--only 'userKey,all of them'] [--json]
+//   node bench/lifetimes.js [--rounds 5] [--requests 20000] [--only 'userKey,all of them'] [--redis-only] [--json]
 //
 // The harness of bench/middleware.js (real IncomingMessage/ServerResponse pairs over a socket that discards
 // output, called directly, one request after another), each variant with its own MemoryStore pre-filled with
@@ -126,7 +126,7 @@ async function redisCase() {
 
 async function main() {
   const out = { rounds: ROUNDS, requests: REQUESTS, node: process.version, cases: {} }
-  for (const [kind, modify] of [['unchanged', false], ['modified', true]]) out.cases[kind] = await runCase(modify)
+  if (!args['redis-only']) for (const [kind, modify] of [['unchanged', false], ['modified', true]]) out.cases[kind] = await runCase(modify)
   if (process.env.REDIS_URL) out.redis = await redisCase()
   if (args.json) process.stdout.write(JSON.stringify(out) + '\n')
   for (const kind of Object.keys(out.cases)) {
