@@ -140,14 +140,24 @@ describe.skipIf(!storeNames().includes('RedisStore'))('the Redis user index acro
     const { uniquePrefix } = await import('./helpers/our-stores')
     const prefix = uniquePrefix()
     const fixture = path.join(__dirname, 'fixtures', 'user-index', 'app.ts')
-    const children = [0, 1].map(() => spawn(bun, [fixture, process.env.REDIS_URL!, prefix], { stdio: ['ignore', 'pipe', 'inherit'] }))
+    const children = [0, 1].map(() => spawn(bun, [fixture, process.env.REDIS_URL!, prefix], { stdio: ['ignore', 'pipe', 'pipe'] }))
+    const logs = children.map((child) => {
+      const log = { text: '' }
+      child.stderr!.on('data', (data) => (log.text += data))
+      return log
+    })
     try {
       const urls = await Promise.all(
         children.map(
-          (child) =>
+          (child, i) =>
             new Promise<string>((resolve, reject) => {
-              child.stdout!.once('data', (data) => resolve(String(data).trim()))
-              child.once('exit', (code) => reject(new Error(`app process exited early (${code})`)))
+              let out = ''
+              child.stdout!.on('data', (data) => {
+                out += data
+                if (out.includes('\n')) resolve(out.trim())
+              })
+              child.once('exit', (code) => reject(new Error(`app process exited early (${code}): ${logs[i].text}`)))
+              setTimeout(() => reject(new Error(`app process did not start within 30 s: ${logs[i].text}`)), 30_000).unref()
             })
         )
       )
