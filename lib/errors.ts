@@ -14,6 +14,10 @@ export type SessionErrorCode =
   | 'EINVALIDCOOKIE'
   /** A session method was used where there is no store (`req.sessionStore` unset). */
   | 'ENOSTORE'
+  /** The store did not answer within `storeTimeout`. */
+  | 'ETIMEDOUT'
+  /** `userKey` is not set, or the store has neither a user index nor `all()`. */
+  | 'ENOUSERINDEX'
 
 /**
  * The one error type sessionware raises. `code` is stable; `message` keeps

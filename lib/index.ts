@@ -11,6 +11,7 @@ import * as hono from './adapters/hono'
 import * as handle from './adapters/handle'
 import type { Callback as CallbackType } from './callback'
 import * as errorsModule from './errors'
+import type * as eventsModule from './events'
 import * as serviceModule from './service'
 
 /**
@@ -77,6 +78,16 @@ namespace session {
   export import SessionError = errorsModule.SessionError
   export type SessionErrorCode = errorsModule.SessionErrorCode
   export type OnSaveError = types.OnSaveError
+  /** `middleware.events`: an EventEmitter typed by `SessionEventMap`. */
+  export type SessionEvents = eventsModule.SessionEvents
+  export type SessionEventMap = eventsModule.SessionEventMap
+  export type SessionEventName = eventsModule.SessionEventName
+  export type ExpiryReason = eventsModule.ExpiryReason
+  /** `middleware.service`: `list(user)`, `destroyAll(user, { except })`. */
+  export type UserSession = serviceModule.UserSession
+  export type DestroyAllOptions = serviceModule.DestroyAllOptions
+  /** Optional store methods for the user index (`userKey`). */
+  export type UserIndexStore = types.UserIndexStore
   export import Session = sessionModule.Session
   export import MemoryStore = memoryModule.MemoryStore
   export import FileStore = fileModule.FileStore

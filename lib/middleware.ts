@@ -2,14 +2,17 @@ import { ServerResponse } from 'http'
 import { handleBunway, isBunwayResponse } from './adapters/bunway'
 import { handleNode } from './adapters/node'
 import { SessionEngine } from './core/engine'
+import type { SessionEvents } from './events'
 import { resolveOptions } from './options'
-import { SessionService } from './service'
+import type { SessionService } from './service'
 import type { SessionOptions } from './types'
 
 /** A middleware usable by Express 4 and 5, plain node:http, and bunway. */
 export type SessionMiddleware = ((req: any, res: any, next: (err?: any) => void) => void | Promise<void>) & {
-  /** Sessions by ID outside a request, with this middleware's store and options. */
+  /** Sessions outside a request, with this middleware's store and options: by ID (`create`, `get`, `update`, `touch`, `destroy`) and by user (`list`, `destroyAll`, need `userKey`). */
   readonly service: SessionService
+  /** `created`, `loaded`, `saved`, `touched`, `regenerated`, `renewed`, `destroyed`, `expired`, `timeout`. */
+  readonly events: SessionEvents
 }
 
 /**
@@ -22,6 +25,5 @@ export function session(options?: SessionOptions): SessionMiddleware {
     if (res instanceof ServerResponse || !isBunwayResponse(res)) return handleNode(engine, req, res, next)
     return handleBunway(engine, req, res, next)
   }
-  const service = new SessionService(undefined, { options: engine.options, store: engine.store })
-  return Object.assign(middleware, { service })
+  return Object.assign(middleware, { service: engine.service, events: engine.events })
 }

@@ -6,13 +6,13 @@ import type { Secret } from './core/signature'
 import type { CookieOptions, OnSaveError, SessionOptions, SessionStoreLike } from './types'
 
 /** Every option `session()` reads. */
-const KNOWN = Object.freeze(
-  new Set([
-    'secret', 'cookie', 'genid', 'name', 'key', 'proxy', 'resave', 'rolling', 'saveUninitialized', 'store', 'unset', 'onSaveError',
-    'maxAge', 'httpOnly', 'secure', 'sameSite', 'domain', 'path', 'driver', 'lifetime', 'files', 'redis',
-    'autoCommit', 'renew', 'renewAfter', 'renewGrace', 'storeTtl'
-  ])
-)
+// A frozen array, not a Set: Object.freeze does not stop a Set's add().
+const KNOWN: readonly string[] = Object.freeze([
+  'secret', 'cookie', 'genid', 'name', 'key', 'proxy', 'resave', 'rolling', 'saveUninitialized', 'store', 'unset', 'onSaveError',
+  'maxAge', 'httpOnly', 'secure', 'sameSite', 'domain', 'path', 'driver', 'lifetime', 'files', 'redis',
+  'autoCommit', 'renew', 'renewAfter', 'renewGrace', 'storeTtl',
+  'idleTimeout', 'absoluteTimeout', 'storeTimeout', 'userKey', 'maxSessionsPerUser'
+])
 
 /** Options of the Bun session libraries that mean nothing here, and why. */
 const MEANINGLESS: Readonly<Record<string, string>> = Object.freeze({
@@ -44,6 +44,15 @@ export interface ResolvedOptions {
   renewGrace: number
   /** The unit promise stores get their lifetime in. */
   storeTtl: 'ms' | 'seconds'
+
+  idleTimeout: number | undefined
+  absoluteTimeout: number | undefined
+  /** `false`: no bound. */
+  storeTimeout: number | false
+  userKey: string | undefined
+  maxSessionsPerUser: number | undefined
+  /** Whether records carry lifetime metadata (lib/core/meta.ts): any of the timeouts, or `userKey`. */
+  tracksMeta: boolean
 }
 
 /** Apply express-session's defaults, with its validation and error messages. */
@@ -101,7 +110,25 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     }
   }
 
+  const idleTimeout = positive(opts.idleTimeout, 'idleTimeout')
+  const absoluteTimeout = positive(opts.absoluteTimeout, 'absoluteTimeout')
+  const storeTimeout = opts.storeTimeout === false ? false : (positive(opts.storeTimeout, 'storeTimeout') ?? 10_000)
+  const userKey = opts.userKey
+  if (userKey !== undefined && (typeof userKey !== 'string' || userKey === '' || userKey === 'cookie')) {
+    throw new TypeError('userKey option must be the name of a session key (a non-empty string other than "cookie")')
+  }
+  const maxSessionsPerUser = positive(opts.maxSessionsPerUser, 'maxSessionsPerUser', 'a positive whole number')
+  if (maxSessionsPerUser !== undefined && (!userKey || !Number.isInteger(maxSessionsPerUser))) {
+    throw new TypeError('maxSessionsPerUser option must be a whole number, and needs the userKey option')
+  }
+
   return {
+    idleTimeout,
+    absoluteTimeout,
+    storeTimeout,
+    userKey,
+    maxSessionsPerUser,
+    tracksMeta: Boolean(idleTimeout || absoluteTimeout || userKey),
     cookie,
     genid,
     name,
@@ -187,7 +214,7 @@ function makeStore(opts: SessionOptions): SessionStoreLike {
 /** One warning per option this call does not know: a misspelled or foreign option is never silent. */
 function warnUnknown(opts: object): void {
   for (const key of Object.keys(opts)) {
-    if (KNOWN.has(key)) continue
+    if (KNOWN.includes(key)) continue
     const reason = MEANINGLESS[key]
     const message = reason
       ? `option "${key}" has no meaning in sessionware and is ignored: ${reason}`
@@ -198,6 +225,13 @@ function warnUnknown(opts: object): void {
 
 function warn(message: string): void {
   process.emitWarning(message, { type: 'Warning', code: 'SESSIONWARE_OPTION' })
+}
+
+
+function positive(value: unknown, name: string, what = 'a positive number of milliseconds'): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !(value > 0) || value === Infinity) throw new TypeError(`${name} option must be ${what}`)
+  return value
 }
 
 function isSecret(secret: unknown): secret is Secret {

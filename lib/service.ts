@@ -1,11 +1,13 @@
 import { attempt, settle, type Callback } from './callback'
 import { Cookie, cookieFromRecord, setCookieLine } from './core/cookie'
-import { writeMeta } from './core/meta'
+import { SessionEngine } from './core/engine'
+import { META_KEY, readMeta, recordMeta, userOf, writeMeta } from './core/meta'
 import { isForward } from './core/renew'
 import { Signer } from './core/signature'
+import { expiryReason } from './core/timeouts'
 import { SessionError } from './errors'
 import { resolveOptions, type ResolvedOptions } from './options'
-import { bridgeStore, type BridgedStore } from './store-bridge'
+import type { BridgedStore } from './store-bridge'
 import type { CookieOptions, SessionOptions, SessionRecord } from './types'
 
 /** What `SessionService#create` gives back. */
@@ -21,22 +23,41 @@ export interface CreatedSession {
 /** The data of a session and its `cookie`, as the store holds them. */
 export type StoredSession = SessionRecord
 
+/** One session of a user, as `service.list` gives it. */
+export interface UserSession {
+  /** The session ID (as the store keys it: treat it as a secret). */
+  id: string
+  /** When the session was created (epoch ms), if known. */
+  created: number | undefined
+  /** When it was last used (epoch ms, to within a tenth of `idleTimeout`), if known. */
+  used: number | undefined
+}
+
+export interface DestroyAllOptions {
+  /** Session IDs to keep: "log out other devices" passes `req.sessionID`. */
+  except?: string | string[]
+}
+
 /**
- * Sessions by ID, outside any request (bun-server's `SessionService`): the
- * records the middleware reads and writes, with its options and store.
- * `new SessionService(options)` takes `session()`'s options; `middleware.service`
- * shares a middleware's store and options. Every method takes an optional
- * callback and returns a promise.
+ * Sessions outside a request, with a middleware's store and options:
+ * `middleware.service`, or `new SessionService(options)` with `session()`'s
+ * options. By ID (bun-server's `SessionService`): `create`, `get`, `update`,
+ * `touch`, `destroy`, on the records the middleware reads and writes. By
+ * user: `list` and `destroyAll`, which need the `userKey` option and use the
+ * store's user index (`userSessions`) when it has one, else search `all()`.
+ * Every method takes an optional callback and returns a promise.
  */
 export class SessionService {
   readonly options: ResolvedOptions
   protected readonly store: BridgedStore
+  private readonly engine: SessionEngine
   private readonly signer: Signer | undefined
 
-  /** `shared` is how `session()` hands over its own resolved options and store. */
-  constructor(options?: SessionOptions, shared?: { options: ResolvedOptions; store: BridgedStore }) {
-    this.options = shared ? shared.options : resolveOptions(options)
-    this.store = shared ? shared.store : bridgeStore(this.options.store, this.options.storeTtl)
+  /** `engine` is how a middleware hands over its own options and store. */
+  constructor(options?: SessionOptions, engine?: SessionEngine) {
+    this.engine = engine ?? new SessionEngine(resolveOptions(options))
+    this.options = this.engine.options
+    this.store = this.engine.store
     this.signer = this.options.secrets && new Signer(this.options.secrets)
   }
 
@@ -51,8 +72,12 @@ export class SessionService {
       const req = {}
       const id = this.options.genid(req)
       const cookie = new Cookie(insecureRequest(this.cookieOptions(req)))
-      if (this.options.renewAfter !== undefined) writeMeta(cookie, { issued: Date.now() })
-      const record = { ...withoutCookie(data), cookie } as SessionRecord
+      const fields = withoutCookie(data)
+      const now = Date.now()
+      if (this.options.renewAfter !== undefined) writeMeta(cookie, { issued: now })
+      // As the middleware stamps a new session: the start of absoluteTimeout, and the user for the user index.
+      if (this.options.tracksMeta) writeMeta(cookie, { created: now, used: now, user: this.userOf(fields) })
+      const record = { ...fields, cookie } as SessionRecord
       await this.store.set(id, record)
       const value = this.signer.cookieValue(id)
       return { id, cookie: value, setCookie: setCookieLine(this.options.name, value, cookie) }
@@ -72,7 +97,13 @@ export class SessionService {
   update(id: string, data: Record<string, unknown>, callback?: Callback): Promise<void> {
     const work = attempt(async () => {
       const record = await this.existing(id)
-      await this.store.set(id, { ...record, ...withoutCookie(data), cookie: record.cookie })
+      const updated = { ...record, ...withoutCookie(data), cookie: record.cookie }
+      const userKey = this.options.userKey
+      if (userKey !== undefined) {
+        // The user index follows the record's user: keep its metadata in step with the data.
+        updated.cookie = { ...record.cookie, [META_KEY]: { ...readMeta(record.cookie), user: this.userOf(updated) } } as any
+      }
+      await this.store.set(id, updated)
     })
     return settle(work, callback)
   }
@@ -109,9 +140,95 @@ export class SessionService {
     return record
   }
 
+  private userOf(data: object): string | undefined {
+    const userKey = this.options.userKey
+    return userKey === undefined ? undefined : userOf(data, userKey)
+  }
+
   private cookieOptions(req: object): CookieOptions {
     const cookie = this.options.cookie
     return (typeof cookie === 'function' ? cookie(req) : cookie) || {}
+  }
+
+  /** The live sessions of `user`, oldest first. */
+  list(user: string | number, callback?: Callback<UserSession[]>): Promise<UserSession[]> {
+    const work = this.sessionsOf(user).then((sessions) =>
+      Object.keys(sessions)
+        .map((id) => {
+          const meta = recordMeta(sessions[id])
+          return { id, created: meta && meta.created, used: meta && meta.used }
+        })
+        .sort((a, b) => (a.created ?? 0) - (b.created ?? 0))
+    )
+    return settle(work, callback)
+  }
+
+  /** Destroy every session of `user` but those in `except`; resolves with how many were destroyed. */
+  destroyAll(user: string | number, options?: DestroyAllOptions | Callback<number>, callback?: Callback<number>): Promise<number> {
+    if (typeof options === 'function') {
+      callback = options
+      options = undefined
+    }
+    const except = new Set(([] as unknown[]).concat(options?.except ?? []))
+    const work = this.list(user).then(async (sessions) => {
+      const ended = sessions.filter((session) => !except.has(session.id))
+      await this.destroyEach(ended.map((session) => session.id), undefined)
+      return ended.length
+    })
+    return settle(work, callback)
+  }
+
+  /** End the oldest sessions of `user` past `maxSessionsPerUser`, never `current`. */
+  async enforceLimit(user: string, current: string, req: unknown): Promise<void> {
+    const max = this.options.maxSessionsPerUser
+    if (max === undefined) return
+    const sessions = await this.list(user)
+    const others = sessions.filter((session) => session.id !== current)
+    const excess = others.length + 1 - max
+    if (excess > 0) await this.destroyEach(others.slice(0, excess).map((session) => session.id), req)
+  }
+
+  private async destroyEach(ids: string[], req: unknown): Promise<void> {
+    const { store, events } = this.engine
+    await Promise.all(
+      ids.map((id) =>
+        store.destroy(id, req).then(() => {
+          events.notify('destroyed', id, req)
+        })
+      )
+    )
+  }
+
+  /** The user's live sessions; expired ones met on the way are destroyed. */
+  private async sessionsOf(user: string | number): Promise<Record<string, SessionRecord>> {
+    const { options, store } = this.engine
+    const userKey = options.userKey
+    if (userKey === undefined) throw new SessionError('ENOUSERINDEX', 'listing the sessions of a user needs the userKey option')
+    if ((typeof user !== 'string' && typeof user !== 'number') || user === '') throw new TypeError('user must be a non-empty string or a number')
+    const name = String(user)
+    let sessions: Record<string, SessionRecord>
+    const kind = store.userIndex()
+    if (kind === 'index') sessions = await store.userSessions(name)
+    else if (kind === 'all') {
+      const every = await store.all()
+      sessions = Object.create(null)
+      for (const id of Object.keys(every)) {
+        const record = every[id]
+        if (record && typeof record === 'object' && userOf(record, userKey) === name) sessions[id] = record
+      }
+    } else {
+      throw new SessionError('ENOUSERINDEX', 'the session store has no user index (userSessions) and no all(): it cannot list the sessions of a user')
+    }
+    const now = Date.now()
+    const live: Record<string, SessionRecord> = Object.create(null)
+    const expired: string[] = []
+    for (const id of Object.keys(sessions)) {
+      const record = sessions[id]
+      if (expiryReason(recordMeta(record), record.cookie && record.cookie.expires, options, now)) expired.push(id)
+      else live[id] = record
+    }
+    await Promise.all(expired.map((id) => store.destroy(id)))
+    return live
   }
 }
 

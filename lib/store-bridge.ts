@@ -1,4 +1,6 @@
 import { once } from './callback'
+import { Deadlines } from './deadlines'
+import { SessionError } from './errors'
 import { expiryOf } from './record'
 import type { SessionRecord, SessionStoreLike } from './types'
 
@@ -8,13 +10,28 @@ export interface BridgedStore {
   /** Whether the store has a `touch` method now. */
   canTouch(): boolean
   /** The record, or null when there is none (a store's `ENOENT` error means none, too). */
-  get(sid: string): Promise<SessionRecord | null>
-  set(sid: string, record: SessionRecord): Promise<void>
-  destroy(sid: string): Promise<void>
-  touch(sid: string, record: SessionRecord): Promise<void>
+  get(sid: string, req?: unknown): Promise<SessionRecord | null>
+  set(sid: string, record: SessionRecord, req?: unknown): Promise<void>
+  destroy(sid: string, req?: unknown): Promise<void>
+  touch(sid: string, record: SessionRecord, req?: unknown): Promise<void>
+  /** Whether the store keeps a user index (`userSessions`), or else has `all()` to search. */
+  userIndex(): 'index' | 'all' | 'none'
+  /** The sessions of `user`, by the store's user index. */
+  userSessions(user: string): Promise<Record<string, SessionRecord>>
+  /** Every session (the fallback of stores without a user index). */
+  all(): Promise<Record<string, SessionRecord>>
 }
 
-type Method = 'get' | 'set' | 'destroy' | 'touch'
+export interface BridgeOptions {
+  /** The unit promise stores get lifetimes in (`SessionOptions.storeTtl`); default `'ms'`. */
+  ttlUnit?: TtlUnit
+  /** How long a call may take, in ms; `false` or unset: no bound. */
+  timeout?: number | false
+  /** Told of each call that timed out (the request is the one passed to the call, if any). */
+  onTimeout?: (method: Method, sid: string | undefined, req: unknown) => void
+}
+
+export type Method = 'get' | 'set' | 'destroy' | 'touch' | 'userSessions' | 'all'
 
 /** The unit a promise store gets lifetimes in (`SessionOptions.storeTtl`). */
 export type TtlUnit = 'ms' | 'seconds'
@@ -29,16 +46,21 @@ export type TtlUnit = 'ms' | 'seconds'
  * stores and their subclasses included, with express-session's arguments.
  * Promise stores (bunway, bun-router) are not, and get what their library
  * passes instead of a callback: by default bunway's `set(sid, session,
- * maxAgeMs)` and `touch(sid, session)`; with `ttl: 'seconds'`, bun-router's
+ * maxAgeMs)` and `touch(sid, session)`; with `ttlUnit: 'seconds'`, bun-router's
  * `set(sid, session, ttlSeconds)` and `touch(sid, ttlSeconds)`. The lifetime
  * is the time left before the cookie expires, and is left out for a cookie
  * without expiry (the store's own default applies). Either way the first
- * answer wins, a second one is ignored and a throw is an error.
+ * answer wins, a second one is ignored and a throw is an error. With a
+ * `timeout`, a call that has not answered in time fails with `ETIMEDOUT`
+ * (see `withDeadline`).
  */
-export function bridgeStore(store: SessionStoreLike, ttl: TtlUnit = 'ms'): BridgedStore {
+export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}): BridgedStore {
+  const ttl = options.ttlUnit || 'ms'
   const withCallback = typeof store.on === 'function'
+  const deadlines = options.timeout ? new Deadlines(options.timeout) : undefined
+  const onTimeout = options.onTimeout
 
-  function call<T>(method: Method, args: unknown[]): Promise<T> {
+  function invoke<T>(method: Method, args: unknown[]): Promise<T> {
     if (withCallback) return once<T>((callback) => (store as any)[method](...args, callback))
     try {
       const result = (store as any)[method](...args)
@@ -48,11 +70,20 @@ export function bridgeStore(store: SessionStoreLike, ttl: TtlUnit = 'ms'): Bridg
     }
   }
 
+  function call<T>(method: Method, args: unknown[], req?: unknown): Promise<T> {
+    if (!deadlines) return invoke<T>(method, args)
+    const sid = typeof args[0] === 'string' && method !== 'userSessions' ? args[0] : undefined
+    return withDeadline(deadlines, invoke<T>(method, args), () => {
+      if (onTimeout) onTimeout(method, sid, req)
+      return new SessionError('ETIMEDOUT', `the session store did not answer ${method} within ${deadlines.timeout} ms`)
+    })
+  }
+
   return {
     store,
     canTouch: () => typeof store.touch === 'function',
-    get(sid) {
-      return call<SessionRecord | null | undefined>('get', [sid]).then(
+    get(sid, req) {
+      return call<SessionRecord | null | undefined>('get', [sid], req).then(
         (record) => (record && typeof record === 'object' ? record : null),
         (err) => {
           if (err && err.code === 'ENOENT') return null
@@ -60,16 +91,20 @@ export function bridgeStore(store: SessionStoreLike, ttl: TtlUnit = 'ms'): Bridg
         }
       )
     },
-    set(sid, record) {
-      if (withCallback) return call<void>('set', [sid, record])
+    set(sid, record, req) {
+      if (withCallback) return call<void>('set', [sid, record], req)
       const lifetime = lifetimeOf(record, ttl)
-      return call<void>('set', lifetime === undefined ? [sid, record] : [sid, record, lifetime])
+      return call<void>('set', lifetime === undefined ? [sid, record] : [sid, record, lifetime], req)
     },
-    destroy: (sid) => call<void>('destroy', [sid]),
-    touch(sid, record) {
-      if (withCallback || ttl === 'ms') return call<void>('touch', [sid, record])
-      return call<void>('touch', [sid, lifetimeOf(record, ttl) ?? DAY_SECONDS])
-    }
+    destroy: (sid, req) => call<void>('destroy', [sid], req),
+    touch(sid, record, req) {
+      if (withCallback || ttl === 'ms') return call<void>('touch', [sid, record], req)
+      return call<void>('touch', [sid, lifetimeOf(record, ttl) ?? DAY_SECONDS], req)
+    },
+    userIndex: () =>
+      typeof (store as any).userSessions === 'function' ? 'index' : typeof store.all === 'function' ? 'all' : 'none',
+    userSessions: (user) => call<Record<string, SessionRecord>>('userSessions', [user]).then(orEmpty),
+    all: () => call<Record<string, SessionRecord>>('all', []).then(orEmpty)
   }
 }
 
@@ -82,4 +117,34 @@ function lifetimeOf(record: SessionRecord, unit: TtlUnit): number | undefined {
   if (expiry === Infinity) return undefined
   const ms = Math.max(1, expiry - Date.now())
   return unit === 'seconds' ? Math.max(1, Math.ceil(ms / 1000)) : ms
+}
+
+/**
+ * `work`'s answer, or a rejection with `timedOut()` when it has not come
+ * before the deadline. A late answer (or failure) is ignored.
+ */
+export function withDeadline<T>(deadlines: Deadlines, work: Promise<T>, timedOut: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const pending = deadlines.add(() => reject(timedOut()))
+    work.then(
+      (value) => {
+        deadlines.remove(pending)
+        resolve(value)
+      },
+      (err) => {
+        deadlines.remove(pending)
+        reject(err)
+      }
+    )
+  })
+}
+
+// Stores answer `all()` with an object keyed by ID (ours, connect-redis) or an array (memorystore's older form).
+function orEmpty(result: unknown): Record<string, SessionRecord> {
+  if (!result || typeof result !== 'object') return Object.create(null)
+  if (!Array.isArray(result)) return result as Record<string, SessionRecord>
+  // connect-redis answers an array of records, each with its `id`.
+  const keyed: Record<string, SessionRecord> = Object.create(null)
+  for (const record of result) if (record && typeof record.id === 'string') keyed[record.id] = record
+  return keyed
 }

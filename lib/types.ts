@@ -46,6 +46,8 @@ export interface SessionStoreLike {
   all?(callback?: Callback<any>): unknown
   length?(callback?: Callback<number>): unknown
   clear?(callback?: Callback): unknown
+  /** See `UserIndexStore`. */
+  userSessions?(user: string, callback?: Callback<Record<string, SessionRecord>>): unknown
   on?(event: string, listener: (...args: any[]) => void): unknown
 }
 
@@ -143,6 +145,48 @@ export interface SessionOptions {
    * Stores written for express-session always get its convention.
    */
   storeTtl?: 'ms' | 'seconds'
+
+  /**
+   * End a session not used for this long (ms). Checked when the session is
+   * loaded, from the last-use time kept in the stored record (never from the
+   * cookie); an expired session is destroyed and the request gets a new one.
+   * The last-use time is rewritten at most once per tenth of `idleTimeout`,
+   * so a session may end up to 10% early, never late. Default: none.
+   */
+  idleTimeout?: number
+  /**
+   * End a session this long (ms) after it was created, however active it is:
+   * `rolling`, `touch`, renewing or regenerating with data kept never extend
+   * it. Checked when the session is loaded, from the creation time kept in the
+   * stored record. Default: none.
+   */
+  absoluteTimeout?: number
+  /**
+   * How long (ms) any store call (get, set, touch, destroy) may take before
+   * the request fails with `next(err)`, `err.code === 'ETIMEDOUT'`; a late
+   * answer is ignored. Default 10 000; `false` turns the bound off.
+   */
+  storeTimeout?: number | false
+  /**
+   * The session key that names the user (`'userId'`): the stores index
+   * sessions by its value, for `middleware.service.list(user)` and
+   * `destroyAll(user)`. Default: none.
+   */
+  userKey?: string
+  /** With `userKey`: the most sessions one user may have; a new one ends the oldest. Default: no limit. */
+  maxSessionsPerUser?: number
+}
+
+/**
+ * Optional store methods for the user index (`userKey`). A store that has
+ * them answers `middleware.service.list()` from its index; other stores are
+ * searched through `all()`. The user of a record is
+ * `record.cookie.sessionware.user` (lib/core/meta.ts), written by the
+ * middleware on every save and touch.
+ */
+export interface UserIndexStore {
+  /** The live sessions of `user`, keyed by session ID. */
+  userSessions(user: string, callback?: Callback<Record<string, SessionRecord>>): unknown
 }
 
 /** A store `session()` can make by name. */

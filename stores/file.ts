@@ -1,7 +1,8 @@
-import { randomBytes } from 'crypto'
+import { createHash, randomBytes } from 'crypto'
 import fs, { constants, type Stats } from 'fs'
 import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
+import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import type { SessionRecord } from '../lib/types'
@@ -48,6 +49,8 @@ interface CachedFile {
 /** Sets of one file not yet started: a later set replaces the JSON, and all of them settle with the one write. */
 interface PendingWrite {
   json: string
+  /** The record's user, for the user index. */
+  user: string | undefined
   done?: Promise<void>
 }
 
@@ -56,6 +59,10 @@ const DAY = 24 * 3600 * 1000
 // names, and safe on case-insensitive file systems. 100 bytes keep names far below 255.
 const MAX_ID_BYTES = 100
 const TEMP_PREFIX = '.tmp-'
+// The user index: `.users/<sha256 of the user>/<hex session ID>`, one empty file per
+// session. Creating and removing a file are atomic, so processes sharing the
+// directory never lose each other's entries, and no index file is ever rewritten.
+const USERS_DIR = '.users'
 const TEMP_MAX_AGE = 60_000
 const CACHE_MAX_TEXT = 16 * 1024
 const BATCH = 64
@@ -82,6 +89,8 @@ export class FileStore extends Store {
   private readonly cache = new Map<string, CachedFile>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly pending = new Map<string, PendingWrite>()
+  /** Session file to the user its index entry was written for, by this process (bounded like `cache`). */
+  private readonly linked = new Map<string, string>()
   private ready: Promise<unknown>
   private reapTimer: ReturnType<typeof setInterval> | undefined
   private reaping: Promise<void> | undefined
@@ -123,15 +132,25 @@ export class FileStore extends Store {
     // Serialized now: what is stored is the record as it was when set was called.
     const work = attempt(() => {
       const json = toJson(sid, session, lifetime)
-      return this.withFile(sid, (file) => this.schedule(file, json), () => {
+      const user = recordMeta(session)?.user
+      return this.withFile(sid, (file) => this.schedule(file, json, user), () => {
         throw invalidSid(sid)
       })
     })
     return settle(work, done)
   }
 
+  /** Remove a session, and its entry in the user index. */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(this.withFile(sid, (file) => this.serial(file, () => removeFile(file)), noop), callback)
+    const work = this.withFile(sid, (file) =>
+      this.serial(file, async () => {
+        const stored = await this.readFile(file).catch(() => undefined)
+        await removeFile(file)
+        await this.unlink(file, stored ? recordMeta(stored.session)?.user : undefined)
+      }),
+      noop
+    )
+    return settle(work, callback)
   }
 
   /** Refresh a session's expiry from `session.cookie`, keeping the data on disk (not the request's snapshot). */
@@ -155,6 +174,36 @@ export class FileStore extends Store {
     return settle(work, callback)
   }
 
+  /**
+   * The live sessions of `user` (the record's `cookie.sessionware.user`),
+   * keyed by session ID, from the on-disk index; entries whose session is
+   * gone or belongs to another user now are removed.
+   */
+  userSessions(user: string, callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
+    const work = attempt(async () => {
+      await this.ready
+      const dir = this.userDir(user)
+      let names: string[]
+      try {
+        names = await fs.promises.readdir(dir)
+      } catch (err: any) {
+        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return Object.create(null)
+        throw err
+      }
+      const result: Record<string, SessionRecord> = Object.create(null)
+      await Promise.all(
+        names.map(async (name) => {
+          const sid = this.idOf(name + this.extension)
+          const record = sid === undefined ? null : await this.readLive(this.fileOf(sid)!)
+          if (sid !== undefined && record && recordMeta(record)?.user === user) result[sid] = record
+          else await removeFile(dir + path.sep + name)
+        })
+      )
+      return result
+    })
+    return settle(work, callback)
+  }
+
   length(callback?: Callback<number>): Promise<number> {
     return settle(
       this.all().then((sessions) => Object.keys(sessions).length),
@@ -167,8 +216,9 @@ export class FileStore extends Store {
     const now = Date.now()
     const work = this.eachFile(async (name, file) => {
       if (this.idOf(name) !== undefined) await removeFile(file)
+      else if (name === USERS_DIR) await fs.promises.rm(file, { recursive: true, force: true })
       else await removeStaleTemp(name, file, now)
-    })
+    }).then(() => this.linked.clear())
     return settle(work, callback)
   }
 
@@ -185,12 +235,16 @@ export class FileStore extends Store {
   reap(): Promise<void> {
     if (this.reaping) return this.reaping
     const now = Date.now()
-    this.reaping = this.eachFile(async (name, file) => {
+    const sessions = this.eachFile(async (name, file) => {
       if (this.idOf(name) !== undefined) await this.reapFile(file)
       else await removeStaleTemp(name, file, now)
-    }).finally(() => {
-      this.reaping = undefined
     })
+    // The index after the session files, so that the entries of those just reaped go too.
+    this.reaping = sessions
+      .then(() => this.reapIndex(this.path + path.sep + USERS_DIR))
+      .finally(() => {
+        this.reaping = undefined
+      })
     return this.reaping
   }
 
@@ -201,6 +255,49 @@ export class FileStore extends Store {
     // A lone surrogate encodes as U+FFFD, like U+FFFD itself: refused, so that no two IDs share a file.
     if (bytes.length === 0 || bytes.length > MAX_ID_BYTES || bytes.toString('utf8') !== sid) return undefined
     return this.path + path.sep + bytes.toString('hex') + this.extension
+  }
+
+  /** The index directory of `user`. */
+  private userDir(user: string): string {
+    return this.path + path.sep + USERS_DIR + path.sep + createHash('sha256').update(user).digest('hex')
+  }
+
+  /** The index entry of a session file under `user`'s directory. */
+  private entryOf(file: string, user: string): string {
+    return this.userDir(user) + path.sep + path.basename(file, this.extension)
+  }
+
+  /**
+   * Index the session of `file` under `user`, and no longer under the user
+   * this process last indexed it for. What this process wrote is remembered,
+   * so a session saved again for the same user costs no file operation.
+   */
+  private async link(file: string, user: string | undefined): Promise<void> {
+    const previous = this.linked.get(file)
+    if (previous === user) return
+    if (previous !== undefined) await removeFile(this.entryOf(file, previous))
+    if (user === undefined) {
+      this.linked.delete(file)
+      return
+    }
+    const entry = this.entryOf(file, user)
+    try {
+      await step<void>((done) => fs.writeFile(entry, '', { flag: 'wx', mode: 0o600 }, done))
+    } catch (err: any) {
+      if (err.code === 'ENOENT') {
+        await fs.promises.mkdir(path.dirname(entry), { recursive: true, mode: 0o700 })
+        await step<void>((done) => fs.writeFile(entry, '', { flag: 'wx', mode: 0o600 }, (e) => done(e && e.code !== 'EEXIST' ? e : null)))
+      } else if (err.code !== 'EEXIST') throw err
+    }
+    if (this.linked.size >= Math.max(this.cacheSize, 1)) this.linked.delete(this.linked.keys().next().value as string)
+    this.linked.set(file, user)
+  }
+
+  /** Remove the index entry of the session of `file`. */
+  private async unlink(file: string, user: string | undefined): Promise<void> {
+    const known = this.linked.get(file)
+    this.linked.delete(file)
+    for (const name of new Set([user, known])) if (name !== undefined) await removeFile(this.entryOf(file, name))
   }
 
   private idOf(name: string): string | undefined {
@@ -224,7 +321,9 @@ export class FileStore extends Store {
   private async retouch(sid: string, file: string, cookie: SessionRecord['cookie'] | undefined): Promise<void> {
     const stored = await this.readFile(file)
     if (!stored || isExpired(stored)) return
-    await this.write(file, toJson(sid, cookie ? { ...stored.session, cookie } : stored.session, this.ttl))
+    const record = cookie ? { ...stored.session, cookie } : stored.session
+    await this.write(file, toJson(sid, record, this.ttl))
+    await this.link(file, recordMeta(record)?.user)
   }
 
   /** A live record, or null; an expired or corrupt file is removed. */
@@ -235,7 +334,10 @@ export class FileStore extends Store {
       // Re-checked inside the write queue, so a fresh write is never the one removed; best effort.
       await this.serial(file, async () => {
         const again = await this.readFile(file)
-        if (again === null || (again && isExpired(again))) await removeFile(file)
+        if (again === null || (again && isExpired(again))) {
+          await removeFile(file)
+          await this.unlink(file, again ? recordMeta(again.session)?.user : undefined)
+        }
       }).catch(noop)
     }
     return null
@@ -253,6 +355,25 @@ export class FileStore extends Store {
       this.cache.delete(file)
       await removeFile(file)
     }).catch(noop)
+  }
+
+  /** Remove the user index entries whose session file is gone (expired and reaped, or removed by hand). */
+  private async reapIndex(dir: string): Promise<void> {
+    for (const user of await readdirOrNone(dir)) {
+      const names = await readdirOrNone(dir + path.sep + user)
+      for (let i = 0; i < names.length; i += BATCH) {
+        if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+        await Promise.all(
+          names.slice(i, i + BATCH).map(async (name) => {
+            const gone = await lstat(this.path + path.sep + name + this.extension).then(
+              () => false,
+              (err) => err.code === 'ENOENT'
+            )
+            if (gone) await removeFile(dir + path.sep + user + path.sep + name)
+          })
+        )
+      }
+    }
   }
 
   /** The parsed file; `undefined` when there is none, `null` when it is corrupt. */
@@ -273,17 +394,19 @@ export class FileStore extends Store {
   }
 
   /** Queue a write of `json`; sets of one file waiting for their turn are merged into one write of the last. */
-  private schedule(file: string, json: string): Promise<void> {
+  private schedule(file: string, json: string, user: string | undefined): Promise<void> {
     const waiting = this.pending.get(file)
     if (waiting) {
       waiting.json = json
+      waiting.user = user
       return waiting.done!
     }
-    const write: PendingWrite = { json }
+    const write: PendingWrite = { json, user }
     this.pending.set(file, write)
-    write.done = this.enqueue(file, () => {
+    write.done = this.enqueue(file, async () => {
       this.pending.delete(file)
-      return this.write(file, write.json)
+      await this.write(file, write.json)
+      await this.link(file, write.user)
     })
     return write.done
   }
@@ -450,6 +573,13 @@ async function readExpiry(file: string, encoding: BufferEncoding): Promise<numbe
 /** Whether the reaper removes a file of this expiry: one expired, or no session file. */
 function isDead(expiry: number | false | undefined): boolean {
   return expiry === false || (expiry !== undefined && expiry <= Date.now())
+}
+
+function readdirOrNone(dir: string): Promise<string[]> {
+  return fs.promises.readdir(dir).catch((err) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return []
+    throw err
+  })
 }
 
 function lstat(file: string): Promise<Stats> {

@@ -1,4 +1,5 @@
 import { attempt, settle, type Callback } from '../lib/callback'
+import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import type { SessionRecord } from '../lib/types'
@@ -19,6 +20,8 @@ interface Entry {
   cookieJson: string | undefined
   /** Epoch ms; `Infinity` for never. */
   expires: number
+  /** The record's user (`cookie.sessionware.user`), as indexed in `users`. */
+  user: string | undefined
 }
 
 function recordOf(entry: Entry): SessionRecord {
@@ -36,6 +39,8 @@ const SWEEP_SLICE_MS = 4
  */
 export class MemoryStore extends Store {
   private readonly sessions = new Map<string, Entry>()
+  /** The user index: user to the IDs of their sessions. */
+  private readonly users = new Map<string, Set<string>>()
   private readonly max: number
   private readonly ttl: number | undefined
   private sweepTimer: ReturnType<typeof setInterval> | undefined
@@ -86,7 +91,7 @@ export class MemoryStore extends Store {
     return settle(
       attempt(() => {
         checkSid(sid)
-        this.sessions.delete(sid)
+        this.remove(sid)
       }),
       callback
     )
@@ -112,12 +117,33 @@ export class MemoryStore extends Store {
     )
   }
 
+  /** The live sessions of `user` (the record's `cookie.sessionware.user`), keyed by session ID. */
+  userSessions(user: string, callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
+    return settle(
+      attempt(() => {
+        const result: Record<string, SessionRecord> = Object.create(null)
+        for (const sid of [...(this.users.get(user) ?? [])]) {
+          const entry = this.live(sid)
+          if (entry) result[sid] = recordOf(entry)
+        }
+        return result
+      }),
+      callback
+    )
+  }
+
   length(callback?: Callback<number>): Promise<number> {
     return settle(attempt(() => this.size), callback)
   }
 
   clear(callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.sessions.clear()), callback)
+    return settle(
+      attempt(() => {
+        this.sessions.clear()
+        this.users.clear()
+      }),
+      callback
+    )
   }
 
   /** Stop the background sweep (it never keeps the process alive anyway). */
@@ -146,7 +172,7 @@ export class MemoryStore extends Store {
     let checked = 0
     for (let step = iterator.next(); !step.done; step = iterator.next()) {
       const [sid, entry] = step.value
-      if (entry.expires <= now) this.sessions.delete(sid)
+      if (entry.expires <= now) this.remove(sid)
       if (++checked % 256 === 0 && performance.now() > deadline) {
         setImmediate(() => this.sweepSlice(iterator, done))
         return
@@ -159,7 +185,7 @@ export class MemoryStore extends Store {
     checkSid(sid)
     const entry = this.sessions.get(sid)
     if (entry && entry.expires <= Date.now()) {
-      this.sessions.delete(sid)
+      this.remove(sid)
       return undefined
     }
     return entry
@@ -168,7 +194,10 @@ export class MemoryStore extends Store {
   private refresh(sid: string, session: SessionRecord): void {
     const entry = this.live(sid)
     if (!entry) return
-    if (session && session.cookie) entry.cookieJson = this.serialize(sid, session.cookie)
+    if (session && session.cookie) {
+      entry.cookieJson = this.serialize(sid, session.cookie)
+      this.link(sid, entry, recordMeta(session)?.user)
+    }
     entry.expires = expiryOf(session, this.ttl)
     if (this.max !== Infinity) {
       // Kept in order of writing, oldest first, for eviction.
@@ -180,10 +209,38 @@ export class MemoryStore extends Store {
   private write(sid: string, record: SessionRecord, maxAge: number | undefined): void {
     checkSid(sid)
     if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
-    const entry: Entry = { json: this.serialize(sid, record), cookieJson: undefined, expires: expiryOf(record, maxAge) }
+    const json = this.serialize(sid, record)
+    const previous = this.sessions.get(sid)
+    const entry: Entry = { json, cookieJson: undefined, expires: expiryOf(record, maxAge), user: previous && previous.user }
     const sessions = this.sessions
     if (this.max !== Infinity && !sessions.delete(sid) && sessions.size >= this.max) this.evictOne()
     sessions.set(sid, entry)
+    this.link(sid, entry, recordMeta(record)?.user)
+  }
+
+  /** Index the session under `user` (and no longer under its former user). */
+  private link(sid: string, entry: Entry, user: string | undefined): void {
+    if (entry.user === user) return
+    if (entry.user !== undefined) this.unlink(sid, entry.user)
+    entry.user = user
+    if (user === undefined) return
+    let ids = this.users.get(user)
+    if (!ids) this.users.set(user, (ids = new Set()))
+    ids.add(sid)
+  }
+
+  private unlink(sid: string, user: string): void {
+    const ids = this.users.get(user)
+    if (ids && ids.delete(sid) && ids.size === 0) this.users.delete(user)
+  }
+
+  /** Remove a session, and its entry in the user index. */
+  private remove(sid: string): Entry | undefined {
+    const entry = this.sessions.get(sid)
+    if (!entry) return undefined
+    this.sessions.delete(sid)
+    if (entry.user !== undefined) this.unlink(sid, entry.user)
+    return entry
   }
 
   private serialize(sid: string, record: unknown): string {
@@ -196,7 +253,7 @@ export class MemoryStore extends Store {
 
   private evictOne(): void {
     const [oldest, entry] = this.sessions.entries().next().value as [string, Entry]
-    this.sessions.delete(oldest)
+    this.remove(oldest)
     if (entry.expires > Date.now()) this.emit('evict', oldest)
   }
 }

@@ -1,7 +1,10 @@
+import { createHash } from 'crypto'
 import { createRequire } from 'module'
 import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
+import { recordMeta } from '../lib/core/meta'
 import { debug } from '../lib/debug'
+import { Deadlines } from '../lib/deadlines'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
 import type { SessionRecord } from '../lib/types'
@@ -44,6 +47,20 @@ export interface RedisStoreOptions {
   timeout?: number
   /** Keys asked for per SCAN call (default 100). */
   scanCount?: number
+  /**
+   * Key prefix of the user index (`userKey`): one set of session IDs per
+   * user, expiring with the longest-lived of them. Default: `prefix` with
+   * `-users:` for its trailing `:` (`sess-users:`), outside the sessions' keys.
+   */
+  userPrefix?: string
+  /**
+   * Fail fast while Redis is down: after `failures` commands in a row timed
+   * out or failed to reach Redis, every command fails at once with
+   * `ESTOREUNAVAILABLE` for `cooldown` ms; then one command tries Redis
+   * again, and its success lets all through. Default `{ failures: 3, cooldown: 1000 }`;
+   * `false` turns it off (every command then waits up to `timeout`).
+   */
+  breaker?: { failures?: number; cooldown?: number } | false
 }
 
 /** bun-router's spelling: `redisStore({ client, prefix, ttl })`, or `redisStore({ prefix, ttl })` with a client of its own. */
@@ -69,9 +86,11 @@ export class RedisStore extends Store {
   private readonly ttl: number
   private readonly scanCount: number
   private readonly command: Command
+  readonly userPrefix: string
   private readonly deadlines: Deadlines
   /** A client this store made (and so closes), else `undefined`. */
   private readonly ownClient: OwnClient | undefined
+  private readonly breaker: Breaker | undefined
 
   constructor(options: RedisStoreOptions = {}) {
     super()
@@ -85,6 +104,11 @@ export class RedisStore extends Store {
     this.ttl = options.ttl && options.ttl > 0 ? options.ttl : 86400
     this.deadlines = new Deadlines(options.timeout && options.timeout > 0 ? options.timeout : 2000)
     this.scanCount = options.scanCount && options.scanCount > 0 ? options.scanCount : 100
+    this.userPrefix = options.userPrefix ?? this.prefix.replace(/:?$/, '-users:')
+    if (options.breaker !== false) {
+      const { failures = 3, cooldown = 1000 } = options.breaker || {}
+      this.breaker = new Breaker(Math.max(1, failures), Math.max(0, cooldown))
+    }
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
@@ -103,19 +127,55 @@ export class RedisStore extends Store {
       }
       const ttl = this.ttlOf(session)
       // An already expired session is removed rather than stored (as connect-redis does).
-      if (ttl <= 0) return this.run(['DEL', key], noop)
-      return this.run(['SET', key, json, 'EX', String(ttl)], noop)
+      if (ttl <= 0) return this.destroy(sid)
+      const user = recordMeta(session)?.user
+      if (user === undefined) return this.run(['SET', key, json, 'EX', String(ttl)], noop)
+      // The record and its user index entry, in one round trip.
+      return this.script(SET_LINKED, [key, this.userPrefix + user], [json, String(ttl), sid])
     })
     return settle(work, callback)
   }
 
+  /** Remove a session, and its entry in the user index (read from the record inside Redis: one round trip). */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.run(['DEL', this.key(sid)], noop)), callback)
+    return settle(attempt(() => this.script(DESTROY_LINKED, [this.key(sid)], [this.userPrefix, sid])), callback)
   }
 
-  /** Refresh the expiry only: an EXPIRE, never a rewrite of the data. */
+  /** Refresh the expiry only: an EXPIRE, never a rewrite of the data (and the user index's expiry with it). */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    const work = attempt(() => this.run(['EXPIRE', this.key(sid), String(Math.max(1, this.ttlOf(session)))], noop))
+    const work = attempt(() => {
+      const key = this.key(sid)
+      const ttl = String(Math.max(1, this.ttlOf(session)))
+      const user = recordMeta(session)?.user
+      if (user === undefined) return this.run(['EXPIRE', key, ttl], noop)
+      return this.script(TOUCH_LINKED, [key, this.userPrefix + user], [ttl, sid])
+    })
+    return settle(work, callback)
+  }
+
+  /**
+   * The live sessions of `user` (the record's `cookie.sessionware.user`),
+   * keyed by session ID: the members of the user's set, each checked against
+   * its record; members whose session is gone or changed user are removed.
+   */
+  userSessions(user: string, callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
+    const work = attempt(async () => {
+      const setKey = this.userPrefix + user
+      const ids = ((await this.run(['SMEMBERS', setKey])) as unknown[]).map(String)
+      const result: Record<string, SessionRecord> = Object.create(null)
+      const stale: string[] = []
+      for (let i = 0; i < ids.length; i += this.scanCount) {
+        const batch = ids.slice(i, i + this.scanCount)
+        const values = (await this.run(['MGET', ...batch.map((sid) => this.prefix + sid)])) as unknown[]
+        batch.forEach((sid, index) => {
+          const record = values[index] ? parseRecord(values[index]) : null
+          if (record && recordMeta(record)?.user === user) result[sid] = record
+          else stale.push(sid)
+        })
+      }
+      if (stale.length) await this.run(['SREM', setKey, ...stale])
+      return result
+    })
     return settle(work, callback)
   }
 
@@ -150,9 +210,10 @@ export class RedisStore extends Store {
     )
   }
 
-  /** Remove every session under this store's prefix. */
+  /** Remove every session under this store's prefix, and the user index. */
   clear(callback?: Callback): Promise<void> {
-    const work = this.keys().then(async (keys) => {
+    const work = Promise.all([this.keys(), this.keys(this.userPrefix)]).then(async ([sessions, users]) => {
+      const keys = [...sessions, ...users]
       for (let i = 0; i < keys.length; i += this.scanCount) await this.run(['DEL', ...keys.slice(i, i + this.scanCount)])
     })
     return settle(work, callback)
@@ -161,6 +222,15 @@ export class RedisStore extends Store {
   /** Close the client this store made; a client it was given is left alone. */
   close(callback?: Callback): Promise<void> {
     return settle(attempt(() => this.ownClient?.close()), callback)
+  }
+
+  /** Run a script by its SHA-1 (EVALSHA); Redis without it cached (a restart, SCRIPT FLUSH) gets its source once. */
+  private script(script: Script, keys: string[], args: string[]): Promise<void> {
+    const tail = [String(keys.length), ...keys, ...args]
+    return this.run(['EVALSHA', script.sha, ...tail], noop).catch((err) => {
+      if (!/NOSCRIPT/.test(String(err && err.message))) throw err
+      return this.run(['EVAL', script.source, ...tail], noop)
+    })
   }
 
   private key(sid: string): string {
@@ -175,8 +245,8 @@ export class RedisStore extends Store {
   }
 
   /** Every key under the prefix, by SCAN in batches (never KEYS). */
-  private async keys(): Promise<string[]> {
-    const pattern = this.prefix.replace(/[*?[\]\\]/g, '\\$&') + '*'
+  private async keys(prefix = this.prefix): Promise<string[]> {
+    const pattern = prefix.replace(/[*?[\]\\]/g, '\\$&') + '*'
     const keys = new Set<string>()
     let cursor = '0'
     do {
@@ -192,19 +262,27 @@ export class RedisStore extends Store {
    * `map` turns the reply into the result in the same step (a promise hop less per request).
    */
   private run<T = unknown>(args: string[], map?: (reply: unknown) => T): Promise<T> {
+    const breaker = this.breaker
+    if (breaker && !breaker.allow()) return Promise.reject(breaker.error())
     return new Promise<T>((resolve, reject) => {
-      const pending = this.deadlines.add(args[0], reject)
+      const pending = this.deadlines.add(() => {
+        breaker?.failed()
+        reject(timeoutError(args[0], this.deadlines.timeout))
+      })
       let answer: Promise<unknown>
       try {
         answer = this.command(args)
       } catch (err) {
         this.deadlines.remove(pending)
+        breaker?.failed()
         return reject(err)
       }
       // After a timeout the promise is settled already, and a late answer changes nothing.
       answer.then(
         (reply) => {
+          if (!pending.linked) return
           this.deadlines.remove(pending)
+          breaker?.answered()
           try {
             resolve(map ? map(reply) : (reply as T))
           } catch (err) {
@@ -212,7 +290,11 @@ export class RedisStore extends Store {
           }
         },
         (err) => {
+          if (!pending.linked) return
           this.deadlines.remove(pending)
+          // An error Redis replied with (a wrong type, a script error) says Redis is up.
+          if (isReplyError(err)) breaker?.answered()
+          else breaker?.failed()
           reject(err)
         }
       )
@@ -220,77 +302,96 @@ export class RedisStore extends Store {
   }
 }
 
-/** A command waiting for its reply. */
-class Pending {
-  prev: Pending | undefined
-  next: Pending | undefined
-  linked = true
-  constructor(
-    readonly deadline: number,
-    readonly command: string,
-    readonly reject: (err: Error) => void
-  ) {}
-}
-
 /**
- * The commands awaiting a reply, oldest first. They share one timeout, so
- * they join in deadline order: adding and removing are O(1), and one unref'd
- * timer, armed for the front's deadline, rejects the expired ones from the
- * front. Cheaper than a timer (or a Set entry) per command.
+ * Whether Redis is reachable, judged by the last commands: `failures` in a
+ * row that timed out or could not reach it open the breaker, and commands
+ * fail at once; after `cooldown` one command goes through as a probe, and
+ * its answer closes the breaker again.
  */
-class Deadlines {
-  private head: Pending | undefined
-  private tail: Pending | undefined
-  private timer: ReturnType<typeof setTimeout> | undefined
+class Breaker {
+  private failures = 0
+  private openUntil = 0
+  private probing = false
 
-  constructor(private readonly timeout: number) {}
+  constructor(
+    private readonly threshold: number,
+    private readonly cooldown: number
+  ) {}
 
-  add(command: string, reject: (err: Error) => void): Pending {
-    const pending = new Pending(performance.now() + this.timeout, command, reject)
-    if (this.tail) {
-      this.tail.next = pending
-      pending.prev = this.tail
-    } else this.head = pending
-    this.tail = pending
-    if (!this.timer) this.watch()
-    return pending
+  allow(): boolean {
+    if (this.failures < this.threshold) return true
+    if (this.probing || performance.now() < this.openUntil) return false
+    this.probing = true
+    return true
   }
 
-  remove(pending: Pending): void {
-    if (!pending.linked) return
-    pending.linked = false
-    if (pending.prev) pending.prev.next = pending.next
-    else this.head = pending.next
-    if (pending.next) pending.next.prev = pending.prev
-    else this.tail = pending.prev
-    pending.prev = pending.next = undefined
+  answered(): void {
+    this.failures = 0
+    this.probing = false
   }
 
-  /**
-   * Arm the timer for the front's deadline. A command answered before it is
-   * not waited for: the timer fires for it anyway, finds it gone, and is armed
-   * again for the new front, whose deadline is later (never a busy loop).
-   */
-  private watch(): void {
-    this.timer = setTimeout(() => this.expire(), Math.max(0, this.head!.deadline - performance.now()))
-    this.timer.unref?.()
+  failed(): void {
+    this.failures++
+    this.probing = false
+    if (this.failures >= this.threshold) this.openUntil = performance.now() + this.cooldown
   }
 
-  private expire(): void {
-    this.timer = undefined
-    const now = performance.now()
-    while (this.head && this.head.deadline <= now) {
-      const expired = this.head
-      this.remove(expired)
-      const err = new Error(`RedisStore: Redis did not answer ${expired.command} within ${this.timeout} ms`) as Error & { code: string }
-      err.code = 'ETIMEDOUT'
-      expired.reject(err)
-    }
-    if (this.head) this.watch()
+  error(): Error {
+    const err = new Error(
+      `RedisStore: Redis is unreachable (${this.failures} commands in a row timed out or failed); failing fast, trying again every ${this.cooldown} ms`
+    ) as Error & { code: string }
+    err.code = 'ESTOREUNAVAILABLE'
+    return err
   }
 }
+
+// node-redis's ErrorReply, ioredis's ReplyError, Bun's RedisError with a reply: Redis answered.
+function isReplyError(err: any): boolean {
+  return Boolean(err) && (err.name === 'ErrorReply' || err.name === 'ReplyError' || /^(ERR|WRONGTYPE|NOSCRIPT|BUSY|OOM|READONLY) /.test(String(err.message)))
+}
+
+interface Script {
+  readonly source: string
+  readonly sha: string
+}
+
+function script(source: string): Script {
+  return { source, sha: createHash('sha1').update(source).digest('hex') }
+}
+
+// KEYS: the session, the user's set. ARGV: the record's JSON, its TTL (s), its ID.
+// The set lives as long as its longest-lived session.
+const SET_LINKED = Object.freeze(script(`redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
+return 1`))
+
+// KEYS: the session, the user's set. ARGV: the TTL (s), the session's ID.
+const TOUCH_LINKED = Object.freeze(script(`if redis.call('EXPIRE', KEYS[1], ARGV[1]) == 1 then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  if redis.call('TTL', KEYS[2]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+end
+return 1`))
+
+// KEYS: the session. ARGV: the user index's prefix, the session's ID. Only a
+// record that names a user is decoded.
+const DESTROY_LINKED = Object.freeze(script(`local raw = redis.call('GET', KEYS[1])
+if raw and string.find(raw, '"sessionware"', 1, true) then
+  local ok, record = pcall(cjson.decode, raw)
+  if ok and type(record) == 'table' and type(record.cookie) == 'table' and type(record.cookie.sessionware) == 'table' then
+    local user = record.cookie.sessionware.user
+    if type(user) == 'string' then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end
+  end
+end
+return redis.call('DEL', KEYS[1])`))
 
 function noop(): void {}
+
+function timeoutError(command: string, timeout: number): Error {
+  const err = new Error(`RedisStore: Redis did not answer ${command} within ${timeout} ms`) as Error & { code: string }
+  err.code = 'ETIMEDOUT'
+  return err
+}
 
 function parseRecord(raw: unknown): SessionRecord | null {
   return raw ? JSON.parse(String(raw)) : null

@@ -42,6 +42,7 @@ describe.each(runtimes)('debug lines under %s', (_name, binary) => {
   it('with NODE_DEBUG=sessionware, each reason a response got no Set-Cookie is printed', () => {
     const lines = run(binary, 'sessionware')
     for (const reason of reasons) expect(lines).toContain(reason)
+    expect(lines).toContainEqual(expect.stringMatching(/^session \S+ expired \(older than absoluteTimeout, 1 ms\): destroying it, generating a session$/))
     expect(lines.some((line) => line.startsWith('set-cookie connect.sid=s%3A'))).toBe(true)
   })
 

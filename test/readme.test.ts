@@ -195,3 +195,24 @@ declare module 'sessionware' {
     expect(result.stdout + result.stderr).toBe('')
   }, 60_000)
 })
+
+describe('Troubleshooting: no Set-Cookie?', () => {
+  it('lists every reason the middleware gives (NODE_DEBUG=sessionware) for a response without the session cookie', () => {
+    const start = readme.indexOf('## Troubleshooting: no Set-Cookie?')
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1))
+    const source = (file: string) => fs.readFileSync(path.join(root, file), 'utf8')
+    const lib = ['lib/core/engine.ts', 'lib/adapters/node.ts'].map(source).join('\n')
+    // Debug lines that end a request without the cookie (the generic 'no Set-Cookie: %s' is filled by the reasons below).
+    const lines = [...lib.matchAll(/debug\('([^']*(?:no Set-Cookie|get no session)[^']*)'/g)].map((m) => m[1]).filter((line) => line !== 'no Set-Cookie: %s')
+    // The reasons themselves: decide.ts's NoCookieReason, and the engine's own.
+    const decide = source('lib/core/decide.ts')
+    const union = decide.slice(decide.indexOf('export type NoCookieReason'), decide.indexOf('\n\n', decide.indexOf('export type NoCookieReason')))
+    const reasons = [...union.matchAll(/'([^']+)'/g), ...lib.matchAll(/\|\| '([^']+)'/g)].map((m) => 'no Set-Cookie: ' + m[1])
+    expect(reasons.length).toBeGreaterThan(3)
+    for (const line of [...lines, ...reasons]) {
+      // A format's %s is written … in the README.
+      const pattern = new RegExp(line.split(/%[sd]/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*?'))
+      expect(section, line).toMatch(pattern)
+    }
+  })
+})

@@ -1,3 +1,4 @@
+import { cookieMeta, keepCreated } from '../core/meta'
 import type { RequestView } from '../core/engine'
 import type { Secret } from '../core/signature'
 
@@ -63,6 +64,8 @@ export function regenerateSession(this: any): Promise<void> {
     if (!req.session) return
     Object.assign(req.session, data)
     req.session.flash = flash
+    // The same session under a new ID: absoluteTimeout still counts from its creation.
+    if (cookieMeta(old.cookie)) keepCreated(old.cookie, req.session.cookie)
   }
   return old.regenerate().then(carry, (err: unknown) => {
     carry()

@@ -1,6 +1,8 @@
 import { afterCommit, SessionEngine, type RequestSession } from '../core/engine'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
+import type { SessionEvents } from '../events'
+import type { SessionService } from '../service'
 import type { SessionOptions } from '../types'
 import { FetchRequestView, withCookie } from './fetch-view'
 import { handleHono, isHonoContext, type HonoContextLike } from './hono'
@@ -38,6 +40,10 @@ export interface WebSessions {
    * `(c, next)`, as `honoSession` (`app.use('*', sessions.middleware)`).
    */
   middleware: WebMiddleware
+  /** Sessions outside a request, with these sessions' store and options (see `SessionService`). */
+  readonly service: SessionService
+  /** The session events (see `SessionEventMap`). */
+  readonly events: SessionEvents
 }
 
 /** `WebSessions.middleware`: bun-router's `(req, next)` or Hono's `(c, next)`. */
@@ -106,6 +112,8 @@ export function webSession(options?: SessionOptions): WebSessions {
     middleware: ((request: any, next: (request?: any) => any) => {
       if (isHonoContext(request)) return handleHono(engine, request, next)
       return withSession(request, next)
-    }) as WebMiddleware
+    }) as WebMiddleware,
+    service: engine.service,
+    events: engine.events
   }
 }

@@ -1,5 +1,5 @@
 import type { CookieData, CookieOptions } from '../types'
-import { META_KEY, readMeta, writeMeta } from './meta'
+import { META_KEY, setCookieMeta, withMeta } from './meta'
 
 /**
  * The session cookie, with express-session's semantics: `maxAge` is the time
@@ -22,10 +22,8 @@ export class Cookie {
     if (options) {
       if (typeof options !== 'object') throw new TypeError('argument options must be a object')
       for (const key in options) {
-        if (key === META_KEY) {
-          const meta = readMeta(options)
-          if (meta) writeMeta(this, meta)
-        } else if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
+        if (key === META_KEY) setCookieMeta(this, (options as any)[key])
+        else if (key !== 'data' && key !== '__proto__' && key !== 'constructor') {
           ;(this as any)[key] = (options as any)[key]
         }
       }
@@ -78,9 +76,6 @@ export class Cookie {
       path: this.path,
       sameSite: this.sameSite
     }
-    // sessionware's metadata (lib/core/meta.ts), present only when something was recorded.
-    const meta = readMeta(this)
-    if (meta) (data as any)[META_KEY] = meta
     return data
   }
 
@@ -90,8 +85,9 @@ export class Cookie {
     return setCookieLine(name, encodeURIComponent(value), this)
   }
 
+  /** The stored form: `data`, plus the session's metadata when it has any (lib/core/meta.ts). */
   toJSON(): CookieData {
-    return this.data
+    return withMeta(this.data, this)
   }
 }
 

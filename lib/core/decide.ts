@@ -35,6 +35,8 @@ export interface Facts {
   cookieChanged: boolean
   /** The cookie has an expiry (it is not a browser-session cookie). */
   cookieExpires: boolean
+  /** The stored last-use time is due to be rewritten (`idleTimeout`, `userKey`: lib/core/timeouts.ts). */
+  metaStale?: boolean
 }
 
 /** What the store is asked to do at the end of the response. */
@@ -69,6 +71,8 @@ export function shouldSave(rules: Rules, facts: Facts): boolean {
   if (!facts.hasSession || !facts.hasId) return false
   // Our addition: a changed cookie is stored, so the store's expiry follows it.
   if (facts.cookieChanged) return true
+  // Ours too: a loaded session whose last-use time is due is written with the new time.
+  if (facts.metaStale && facts.loaded && !facts.isNew) return true
   const savedBefore = facts.saved !== 'never' || (facts.loaded && !rules.resave)
   if (!rules.saveUninitialized && !savedBefore && facts.isNew) return isModified(facts)
   return !isSaved(rules, facts)

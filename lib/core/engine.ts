@@ -1,15 +1,18 @@
 import { debug, debugEnabled } from '../debug'
 import { SessionError } from '../errors'
+import { SessionEvents, type ExpiryReason } from '../events'
 import type { ResolvedOptions } from '../options'
 import { serializeError } from '../record'
+import { SessionService } from '../service'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
 import type { CookieOptions, SessionRecord } from '../types'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
-import { writeMeta } from './meta'
+import { cookieVerdict, isModified, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
+import { cookieMeta, recordMeta, setCookieMeta, userOf, writeMeta, type SessionMeta } from './meta'
 import { dueForRenewal, forwardOf, forwardRecord, isForward } from './renew'
-import { cookieVerdict, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { Session, dataJson, type SessionHost } from './session'
 import { Signer, type Secret } from './signature'
+import { expiryReason, usedIsStale } from './timeouts'
 
 /**
  * What the engine reads from a request. Each adapter builds one per request
@@ -67,6 +70,10 @@ export function afterCommit<T>(commit: Commit, done: (problem: unknown) => T): T
 export class SessionEngine {
   readonly options: ResolvedOptions
   readonly store: BridgedStore
+  /** `middleware.events`. */
+  readonly events = new SessionEvents()
+  /** `middleware.service`. */
+  readonly service: SessionService
   private readonly signer: Signer | undefined
   // Signers for `req.secret` values (cookie-parser), by secret; at most a few.
   private readonly requestSigners = new Map<string, Signer>()
@@ -76,7 +83,15 @@ export class SessionEngine {
 
   constructor(options: ResolvedOptions) {
     this.options = options
-    this.store = bridgeStore(options.store, options.storeTtl)
+    this.store = bridgeStore(options.store, {
+      ttlUnit: options.storeTtl,
+      timeout: options.storeTimeout,
+      onTimeout: (method, sid, req) => {
+        debug('store timeout: %s did not answer within %d ms', method, options.storeTimeout)
+        if (sid !== undefined) this.events.notify('timeout', sid, req, { method })
+      }
+    })
+    this.service = new SessionService(undefined, this)
     this.signer = options.secrets && new Signer(options.secrets)
     const store = options.store
     if (typeof store.on === 'function') {
@@ -123,7 +138,7 @@ export class SessionEngine {
       return state
     }
     debug('fetching %s', cookieId)
-    return this.store.get(cookieId).then((record) => state.load(record))
+    return this.store.get(cookieId, req).then((record) => state.load(record))
   }
 
   /** Give `req` a brand-new session with a new ID (also `store.generate`). */
@@ -137,8 +152,29 @@ export class SessionEngine {
       if (cookieOptions.secure === 'auto') session.cookie.secure = secure
       if (cookieOptions.sameSite === 'auto') session.cookie.sameSite = secure ? 'none' : 'lax'
     }
+    if (this.options.tracksMeta) {
+      const now = Date.now()
+      setCookieMeta(session.cookie, { created: now, used: now })
+    }
     req.session = session
+    this.events.notify('created', id, req)
     return session
+  }
+
+  /**
+   * The metadata of a session about to be stored: its user (from `userKey`)
+   * brought up to date, and, when `stamp`, its last-use time set to now.
+   */
+  stampMeta(session: Session, stamp: boolean): SessionMeta | undefined {
+    const cookie = session.cookie
+    if (!this.options.tracksMeta || !cookie) return undefined
+    let meta = cookieMeta(cookie)
+    if (meta === undefined) setCookieMeta(cookie, (meta = { created: Date.now() }))
+    else if (meta.created === undefined) meta.created = Date.now()
+    if (stamp) meta.used = Date.now()
+    const userKey = this.options.userKey
+    if (userKey !== undefined) meta.user = userOf(session, userKey)
+    return meta
   }
 
   /** The rules, with the store's `touch` as it is now. */
@@ -214,6 +250,8 @@ export class RequestSession implements SessionHost {
   private secure: boolean | undefined
   /** The session moved to another ID when it was loaded (renew): the response must carry the new cookie. */
   private moved = false
+  /** The user (`userKey`) the loaded record belonged to. */
+  private originalUser: string | undefined
 
   constructor(
     private readonly engine: SessionEngine,
@@ -234,7 +272,10 @@ export class RequestSession implements SessionHost {
     return this
   }
 
-  /** Start with the stored record, or afresh when there is none or it cannot be used. */
+  /**
+   * Start with the stored record, or afresh when there is none, it cannot be
+   * used, or it has expired (then it is destroyed first: a promise).
+   */
   load(record: SessionRecord | null): this | Promise<this> {
     if (!record) {
       debug('no session found: generating a session')
@@ -247,9 +288,19 @@ export class RequestSession implements SessionHost {
       debug('renewed session past its grace period: generating a session')
       return this.generate()
     }
+    // An expired session is ended, never renewed.
+    const reason = this.expiryReason(record, now)
+    if (reason !== undefined) return this.expire(reason)
     const renewAfter = this.engine.options.renewAfter
     if (renewAfter !== undefined && dueForRenewal(record, renewAfter, now)) return this.renew(record, now)
     return this.use(record)
+  }
+
+  /** Why the stored session has expired (idle, absolute), from the timestamps in its record, or `undefined`. */
+  private expiryReason(record: SessionRecord, now: number): ExpiryReason | undefined {
+    const options = this.engine.options
+    if (!options.tracksMeta) return undefined
+    return expiryReason(recordMeta(record), record.cookie && record.cookie.expires, options, now)
   }
 
   private use(record: SessionRecord): this {
@@ -261,8 +312,10 @@ export class RequestSession implements SessionHost {
       delete this.req.session
       return this.generate()
     }
+    if (this.engine.options.tracksMeta) this.originalUser = cookieMeta(session.cookie)?.user
     this.loaded = true
     this.remember(session)
+    this.engine.events.notify('loaded', this.id!, this.req)
     return this
   }
 
@@ -272,10 +325,13 @@ export class RequestSession implements SessionHost {
    */
   private follow(id: string, now: number): Promise<this> {
     debug('%s was renewed: following it to %s', this.cookieId, id)
-    return this.engine.store.get(id).then((record) => {
+    return this.engine.store.get(id, this.req).then((record) => {
       // Forwards are followed once: a session renewed again meanwhile starts afresh.
       if (!record || isForward(record)) return this.generate()
-      return this.moveTo(id, record)
+      const reason = this.expiryReason(record, Date.now())
+      if (reason === undefined) return this.moveTo(id, record)
+      this.id = this.req.sessionID = id
+      return this.expire(reason)
     })
   }
 
@@ -302,7 +358,10 @@ export class RequestSession implements SessionHost {
     const work = engine.store
       .set(newId, session as unknown as SessionRecord)
       .then(() => (grace > 0 ? engine.store.set(oldId, forwardRecord(newId, now, grace, session.cookie.path)) : engine.store.destroy(oldId)))
-      .then(() => newId)
+      .then(() => {
+        engine.events.notify('renewed', oldId, this.req, { newId })
+        return newId
+      })
     engine.renewing.set(oldId, work)
     const forget = () => void engine.renewing.delete(oldId)
     work.then(forget, forget)
@@ -314,6 +373,18 @@ export class RequestSession implements SessionHost {
     this.use(record)
     this.moved = this.loaded
     return this
+  }
+
+
+  /** Destroy the expired stored session, then start afresh. */
+  private expire(reason: ExpiryReason): Promise<this> {
+    const id = this.id!
+    debug('session %s expired (%s): destroying it, generating a session', id, reasonText(reason, this.engine.options))
+    delete this.req.session
+    return this.engine.store.destroy(id, this.req).then(() => {
+      this.engine.events.notify('expired', id, this.req, { reason })
+      return this.generate()
+    })
   }
 
   /** Whether the request is secure, by express-session's rule (computed once). */
@@ -345,13 +416,17 @@ export class RequestSession implements SessionHost {
       const facts = this.facts(undefined, undefined, id)
       if (storeAction(rules, facts) === 'destroy') {
         debug('destroying %s (req.session unset, unset: destroy)', id)
-        return { work: this.engine.store.destroy(id) }
+        let work = this.engine.store.destroy(id, req)
+        const events = this.engine.events
+        if (events.wants('destroyed')) work = work.then(() => events.notify('destroyed', id, req))
+        return { work }
       }
       debug('no Set-Cookie: no session (req.session unset)')
       return NOTHING
     }
 
     session.touch()
+    const stale = this.loaded && this.engine.options.tracksMeta && usedIsStale(cookieMeta(session.cookie), this.engine.options.idleTimeout, Date.now())
     let json: string
     try {
       json = dataJson(session)
@@ -359,6 +434,7 @@ export class RequestSession implements SessionHost {
       return { error: serializeError(String(id), err) }
     }
     const facts = this.facts(session, json, id)
+    facts.metaStale = stale
     let cookie: string | undefined
     let error: unknown
     const verdict = this.moved ? true : autoCommit ? cookieVerdict(rules, facts) : this.savedJson !== undefined || 'not saved (autoCommit is false)'
@@ -375,13 +451,23 @@ export class RequestSession implements SessionHost {
 
     const action = autoCommit ? storeAction(rules, facts) : 'none'
     let work: Promise<void> | undefined
+    const events = this.engine.events
     if (action === 'save') {
-      debug('saving %s', id)
+      debug(stale && !isModified(facts) ? 'saving %s (its last-use time is due)' : 'saving %s', id)
       this.savedJson = json
-      work = this.engine.store.set(id, session as unknown as SessionRecord)
+      const meta = this.engine.stampMeta(session, true)
+      work = this.engine.store.set(id, session as unknown as SessionRecord, req)
+      if (events.wants('saved')) work = work.then(() => events.notify('saved', id, req))
+      const user = meta && meta.user
+      if (user !== undefined && user !== this.originalUser && this.engine.options.maxSessionsPerUser !== undefined) {
+        // A session newly linked to its user (a login): end the oldest ones past the limit.
+        work = work.then(() => this.engine.service.enforceLimit(user, id, req))
+      }
     } else if (action === 'touch') {
       debug('touching %s', id)
-      work = this.engine.store.touch(id, session as unknown as SessionRecord)
+      this.engine.stampMeta(session, true)
+      work = this.engine.store.touch(id, session as unknown as SessionRecord, req)
+      if (events.wants('touched')) work = work.then(() => events.notify('touched', id, req))
     }
     return cookie === undefined && work === undefined && error === undefined ? NOTHING : { cookie, work, error }
   }
@@ -399,12 +485,14 @@ export class RequestSession implements SessionHost {
     } catch (err) {
       return Promise.reject(serializeError(session.id, err))
     }
-    return this.engine.store.set(session.id, session as unknown as SessionRecord)
+    this.engine.stampMeta(session, true)
+    const id = session.id
+    return this.engine.store.set(id, session as unknown as SessionRecord, this.req).then(() => this.engine.events.notify('saved', id, this.req))
   }
 
   reload(session: Session): Promise<void> {
     debug('reloading %s', session.id)
-    return this.engine.store.get(session.id).then((record) => {
+    return this.engine.store.get(session.id, this.req).then((record) => {
       if (!record) throw new SessionError('ESESSIONNOTFOUND', 'failed to load session')
       this.install(record)
     })
@@ -413,15 +501,21 @@ export class RequestSession implements SessionHost {
   destroy(session: Session): Promise<void> {
     debug('destroying %s', session.id)
     delete this.req.session
-    return this.engine.store.destroy(session.id)
+    const id = session.id
+    return this.engine.store.destroy(id, this.req).then(() => this.engine.events.notify('destroyed', id, this.req))
   }
 
   regenerate(): Promise<void> {
-    debug('regenerating %s', this.req.sessionID)
+    const old = this.req.sessionID
+    debug('regenerating %s', old)
     const generate = () => {
       this.session = this.engine.generate(this.req, this.cookieOptions, this)
     }
-    return this.engine.store.destroy(this.req.sessionID).then(generate, (err) => {
+    const regenerated = () => {
+      generate()
+      this.engine.events.notify('regenerated', old, this.req, { newId: this.req.sessionID })
+    }
+    return this.engine.store.destroy(old, this.req).then(regenerated, (err) => {
       generate()
       throw err
     })
@@ -437,7 +531,8 @@ export class RequestSession implements SessionHost {
       dataChanged: this.originalJson !== json,
       saved: this.savedJson === undefined ? 'never' : this.savedJson === json ? 'unchanged' : 'changed',
       cookieChanged: session !== undefined && !this.originalCookie!.matches(session.cookie),
-      cookieExpires: session !== undefined && session.cookie.expires != null
+      cookieExpires: session !== undefined && session.cookie.expires != null,
+      metaStale: false
     }
   }
 
@@ -471,4 +566,10 @@ export class RequestSession implements SessionHost {
     this.req.session = this.session = session
     return session
   }
+}
+
+function reasonText(reason: ExpiryReason, options: ResolvedOptions): string {
+  if (reason === 'idle') return `unused for idleTimeout, ${options.idleTimeout} ms`
+  if (reason === 'absolute') return `older than absoluteTimeout, ${options.absoluteTimeout} ms`
+  return 'its cookie expired'
 }
