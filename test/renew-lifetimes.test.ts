@@ -1,0 +1,119 @@
+import express from 'express'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import session, { MemoryStore } from '../lib/index'
+import { Client, serve, type Served } from './helpers/http'
+
+/**
+ * Where issue 13's ID changes that keep the data (renew, req.regenerateSession())
+ * meet issue 15's lifetimes and user index: the session keeps its creation
+ * time, so absoluteTimeout is never extended, and the user index follows it.
+ * Only Date is faked: the clock jumps, nobody sleeps.
+ */
+const MINUTE = 60_000
+let served: Served | undefined
+afterEach(async () => {
+  vi.useRealTimers()
+  await served?.close()
+  served = undefined
+})
+
+const advance = (ms: number) => vi.setSystemTime(Date.now() + ms)
+
+async function app(options: object) {
+  const store = new MemoryStore()
+  const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, ...options })
+  const events: string[] = []
+  middleware.events.on('renewed', () => void events.push('renewed'))
+  middleware.events.on('expired', ({ reason }) => void events.push(`expired ${reason}`))
+  const app = express()
+  app.use(middleware)
+  app.post('/login', (req: any, res) => {
+    req.session.userId = 'ada'
+    res.send('in')
+  })
+  app.get('/me', (req: any, res) => res.send(String(req.session.userId ?? 'nobody')))
+  served = await serve(app)
+  return { client: new Client(served.url), middleware, store, events }
+}
+
+describe('renew and the lifetimes together', () => {
+  it('a renewed session keeps its creation time: absoluteTimeout ends it on time, however often it was renewed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { client, events } = await app({ renew: true, renewAfter: 10 * MINUTE, absoluteTimeout: 60 * MINUTE })
+    await client.post('/login')
+    const ids = new Set([client.sid()])
+    for (let i = 0; i < 5; i++) {
+      advance(11 * MINUTE) // 55 minutes in all: renewed each time, never expired
+      expect((await client.get('/me')).body).toBe('ada')
+      ids.add(client.sid())
+    }
+    expect(ids.size).toBe(6)
+    expect(events.filter((e) => e === 'renewed')).toHaveLength(5)
+    advance(6 * MINUTE) // 61 minutes after the login
+    expect((await client.get('/me')).body).toBe('nobody')
+    expect(events.at(-1)).toBe('expired absolute')
+  })
+
+  it('an expired session is ended, not renewed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { client, store, events } = await app({ renew: true, renewAfter: 10 * MINUTE, idleTimeout: 30 * MINUTE })
+    await client.post('/login')
+    const first = client.sid()
+    advance(31 * MINUTE)
+    expect((await client.get('/me')).body).toBe('nobody')
+    expect(events).toEqual(['expired idle'])
+    expect(await store.get(first)).toBeNull()
+  })
+
+  it('the user index follows a renewed session: list() names the new ID only', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { client, middleware } = await app({ renew: true, renewAfter: 10 * MINUTE, renewGrace: 0, userKey: 'userId' })
+    await client.post('/login')
+    const first = client.sid()
+    expect((await middleware.service.list('ada')).map((s) => s.id)).toEqual([first])
+    advance(11 * MINUTE)
+    await client.get('/me')
+    expect(client.sid()).not.toBe(first)
+    expect((await middleware.service.list('ada')).map((s) => s.id)).toEqual([client.sid()])
+  })
+
+  it('a session made by service.create is indexed by its user and ends on absoluteTimeout', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { client, middleware } = await app({ userKey: 'userId', absoluteTimeout: 60 * MINUTE })
+    const { id, cookie } = await middleware.service.create({ userId: 'grace' })
+    expect((await middleware.service.list('grace')).map((s) => s.id)).toEqual([id])
+    client.cookies.set('connect.sid', cookie) // already encoded, as Set-Cookie carries it
+    expect((await client.get('/me')).body).toBe('grace')
+    advance(61 * MINUTE)
+    expect((await client.get('/me')).body).toBe('nobody')
+    expect(await middleware.service.list('grace')).toEqual([])
+  })
+})
+
+describe('req.regenerateSession() and absoluteTimeout', () => {
+  it('keeps the creation time: a new ID does not restart the absolute lifetime', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const sessions = session.webSession({ secret: 'merge', resave: false, saveUninitialized: false, absoluteTimeout: 60 * MINUTE })
+    const handle = (request: Request) =>
+      sessions.withSession(request, async (req) => {
+        const path = new URL(req.url).pathname
+        if (path === '/login') req.session.userId = 'ada'
+        if (path === '/elevate') await req.regenerateSession()
+        return new Response(String(req.session.userId ?? 'nobody'))
+      })
+    let cookie = ''
+    const send = async (path: string) => {
+      const response = await handle(new Request('http://localhost' + path, { headers: cookie ? { cookie } : {} }))
+      const line = response.headers.get('set-cookie')
+      if (line) cookie = line.split(';')[0]
+      return response.text()
+    }
+    await send('/login')
+    const first = cookie
+    advance(50 * MINUTE)
+    expect(await send('/elevate')).toBe('ada')
+    expect(cookie).not.toBe(first)
+    advance(11 * MINUTE) // 61 minutes after the login, 11 after the new ID
+    expect(await send('/me')).toBe('nobody')
+  })
+})
