@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createClient } from 'redis'
 import { sessionMiddleware } from '../lib/adapters/handle'
 import { scenarios as bunRouter } from './bun-runtime/bun-router'
@@ -70,5 +70,18 @@ describe.skipIf(!enabled)("ts-auth handles with driver 'redis'", () => {
     const again = await sessionMiddleware(new Request('http://localhost/', { headers: { cookie } }), config)
     expect(again.get('visits')).toBe(1)
     await client.del(prefix + handle.getId())
+  })
+})
+
+describe('ts-auth handle config', () => {
+  it("a key the handle does not know is named in session()'s warning, and ts-auth's id says why it means nothing", async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {})
+    try {
+      await sessionMiddleware(new Request('http://localhost/'), { secret: 's', id: 'abc', lifetim: 5 } as any)
+      const messages = warn.mock.calls.map((call) => String(call[0]))
+      expect(messages).toEqual([expect.stringMatching(/^option "id" has no meaning in sessionware/), 'unknown option "lifetim" is ignored (see the README for sessionware\'s options)'])
+    } finally {
+      warn.mockRestore()
+    }
   })
 })

@@ -127,6 +127,8 @@ function optionsOf(config: SessionConfig): SessionOptions {
     if (config[key] !== undefined) cookie[key] = config[key]
   }
   return {
+    // Keys a handle's config does not know go through, so that session()'s warning names them.
+    ...unknownKeys(config),
     secret: config.secret,
     name: config.cookie,
     cookie,
@@ -136,6 +138,16 @@ function optionsOf(config: SessionConfig): SessionOptions {
     resave: false,
     saveUninitialized: false
   }
+}
+
+const CONFIG_KEYS: readonly string[] = Object.freeze([
+  'secret', 'cookie', 'lifetime', 'path', 'domain', 'secure', 'httpOnly', 'sameSite', 'driver', 'files', 'client', 'prefix', 'redis', 'store'
+])
+
+function unknownKeys(config: SessionConfig): Record<string, unknown> {
+  const unknown: Record<string, unknown> = {}
+  for (const key of Object.keys(config)) if (!CONFIG_KEYS.includes(key)) unknown[key] = (config as any)[key]
+  return unknown
 }
 
 function storeOf(config: SessionConfig): SessionStoreLike {
