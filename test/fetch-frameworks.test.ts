@@ -5,7 +5,7 @@ import { scenarios as bunRouter } from './bun-runtime/bun-router'
 import { scenarios as handles } from './bun-runtime/handles'
 import { scenarios as hono } from './bun-runtime/hono'
 import { failures } from './helpers/bun'
-import { server } from './helpers/fetch-server'
+import { server, serving } from './helpers/fetch-server'
 import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
 import { runScenarios, type Scenario } from './helpers/scenarios'
 
@@ -83,5 +83,25 @@ describe('ts-auth handle config', () => {
     } finally {
       warn.mockRestore()
     }
+  })
+})
+
+describe('honoSession(options).service and .events', () => {
+  it('a session created by the service is the one c.get("session") loads from its cookie; events fire', async () => {
+    const { Hono } = await import('hono')
+    const { honoSession } = await import('../lib/adapters/hono')
+    const sessions = honoSession({ secret: 's', resave: false, saveUninitialized: false })
+    const loaded: string[] = []
+    sessions.events.on('loaded', ({ id }) => void loaded.push(id))
+    const app = new Hono()
+    app.use(sessions as any)
+    app.get('/', (c: any) => c.text(String(c.get('session').user)))
+    const { cookie } = await sessions.service.create({ user: 'ada' })
+    await serving(app.fetch, async (jar) => {
+      jar.cookies.set('connect.sid', cookie)
+      expect((await jar.get('/')).body).toBe('ada')
+    })
+    expect(loaded).toHaveLength(1)
+    expect(loaded[0]).toMatch(/^[0-9a-f]{16}$/)
   })
 })

@@ -1,6 +1,8 @@
 import { afterCommit, SessionEngine } from '../core/engine'
 import { debug } from '../debug'
 import { resolveOptions } from '../options'
+import type { SessionEvents } from '../events'
+import type { SessionService } from '../service'
 import type { SessionOptions } from '../types'
 import { FetchRequestView, withCookie } from './fetch-view'
 
@@ -14,7 +16,12 @@ export interface HonoContextLike {
 }
 
 /** A Hono middleware: `app.use(honoSession(options))`. */
-export type HonoSessionMiddleware = (c: HonoContextLike, next: () => Promise<void>) => Promise<void>
+export type HonoSessionMiddleware = ((c: HonoContextLike, next: () => Promise<void>) => Promise<void>) & {
+  /** Sessions outside a request, with this middleware's store and options (see `SessionService`). */
+  readonly service: SessionService
+  /** The session events (see `SessionEventMap`). */
+  readonly events: SessionEvents
+}
 
 /**
  * Sessions for Hono: `app.use(honoSession(options))`, then `c.get('session')`
@@ -22,7 +29,8 @@ export type HonoSessionMiddleware = (c: HonoContextLike, next: () => Promise<voi
  */
 export function honoSession(options?: SessionOptions): HonoSessionMiddleware {
   const engine = new SessionEngine(resolveOptions(options))
-  return (c, next) => handleHono(engine, c, next)
+  const middleware = (c: HonoContextLike, next: () => Promise<void>) => handleHono(engine, c, next)
+  return Object.assign(middleware, { service: engine.service, events: engine.events })
 }
 
 /** Is this a Hono Context (rather than a Fetch Request)? */
