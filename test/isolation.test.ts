@@ -44,6 +44,15 @@ function counterApp(options: object) {
   return app
 }
 
+/** `middleware` then `route` at `/`, in an Express 5 app or on plain node:http. */
+function mounted(frame: string, middleware: any, route: (req: any, res: any) => void): http.RequestListener {
+  if (frame === 'http') return (req, res) => middleware(req, res, () => route(req, res))
+  const app = express()
+  app.use(middleware)
+  app.get('/', route)
+  return app
+}
+
 /** Every own property of a prototype: its name and its value or accessors. */
 function snapshot(proto: object): Map<string | symbol, unknown[]> {
   const seen = new Map<string | symbol, unknown[]>()
@@ -86,16 +95,7 @@ describe('no global side effects', () => {
         res.setHeader('content-type', 'application/json')
         res.end(JSON.stringify({ req: keys(req), res: keys(res) }))
       }
-      let listener: http.RequestListener
-      if (frame === 'express') {
-        const app = express()
-        app.use(middleware)
-        app.get('/', route)
-        listener = app
-      } else {
-        listener = (req, res) => middleware(req, res, () => route(req, res))
-      }
-      const client = new Client(await served(listener))
+      const client = new Client(await served(mounted(frame, middleware, route)))
       await client.get('/') // the second request carries a cookie and loads the stored session
       return JSON.parse((await client.get('/')).body)
     }
@@ -117,15 +117,7 @@ describe('no global side effects', () => {
   ])('%s (%s): the request and response have fast properties only where their prototype is untouched', async (_name, frame, fast) => {
     const middleware = session({ secret: 's', resave: false, saveUninitialized: true })
     const route = (req: any, res: any) => res.end(JSON.stringify([hasFastProperties(req), hasFastProperties(res)]))
-    let listener: http.RequestListener
-    if (frame === 'express') {
-      const app = express()
-      app.use(middleware)
-      app.get('/', route)
-      listener = app
-    } else {
-      listener = (req, res) => middleware(req as any, res as any, () => route(req, res))
-    }
+    const listener = mounted(frame, middleware, route)
     expect(JSON.parse((await request(await served(listener))).body)).toEqual([fast, fast])
   })
 

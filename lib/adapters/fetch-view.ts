@@ -1,5 +1,6 @@
-import type { RequestView } from '../core/engine'
+import { afterCommit, type Commit, type RequestView, type SessionEngine } from '../core/engine'
 import type { Secret } from '../core/signature'
+import { debug } from '../debug'
 
 /** What the engine reads from a Fetch `Request` (Bun.serve, Hono, bun-router). */
 export class FetchRequestView implements RequestView {
@@ -54,4 +55,19 @@ export function withCookie(response: Response, line: string): Response {
     copy.headers.append('Set-Cookie', line)
     return copy
   }
+}
+
+/**
+ * Wait for a commit's store work. Request → Response servers have no later
+ * error path: by default (`onSaveError: 'error'`) the problem is thrown to the
+ * caller (Hono's onError, the server's error handling); with `'respond'` it is
+ * logged and the response goes out.
+ */
+export async function settleCommit(engine: SessionEngine, commit: Commit): Promise<void> {
+  if (commit.work === undefined && commit.error === undefined) return
+  const problem = await afterCommit(commit, (problem) => problem)
+  if (problem === undefined) return
+  if (engine.options.onSaveError !== 'respond') throw problem
+  console.error('sessionware: the session could not be committed:', problem)
+  debug('commit failed: %s', problem)
 }

@@ -1,10 +1,9 @@
-import { afterCommit, SessionEngine } from '../core/engine'
-import { debug } from '../debug'
+import { SessionEngine } from '../core/engine'
 import { resolveOptions } from '../options'
 import type { SessionEvents } from '../events'
 import type { SessionService } from '../service'
 import type { SessionOptions } from '../types'
-import { FetchRequestView, withCookie } from './fetch-view'
+import { FetchRequestView, settleCommit, withCookie } from './fetch-view'
 
 /**
  * What the middleware uses of a Hono `Context`, typed structurally so that
@@ -58,14 +57,7 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
   if (!state) return next()
   await next()
   const commit = state.commit()
-  if (commit.work !== undefined || commit.error !== undefined) {
-    const problem = await afterCommit(commit, (problem) => problem)
-    if (problem !== undefined) {
-      if (engine.options.onSaveError !== 'respond') throw problem
-      console.error('sessionware: the session could not be committed:', problem)
-      debug('commit failed: %s', problem)
-    }
-  }
+  await settleCommit(engine, commit)
   if (commit.cookie !== undefined) {
     const response = c.res
     const changed = withCookie(response, commit.cookie)

@@ -1,10 +1,9 @@
-import { afterCommit, SessionEngine, type RequestSession } from '../core/engine'
-import { debug } from '../debug'
+import { SessionEngine, type RequestSession } from '../core/engine'
 import { resolveOptions } from '../options'
 import type { SessionEvents } from '../events'
 import type { SessionService } from '../service'
 import type { SessionOptions } from '../types'
-import { FetchRequestView, withCookie } from './fetch-view'
+import { FetchRequestView, settleCommit, withCookie } from './fetch-view'
 import { handleHono, isHonoContext, type HonoContextLike } from './hono'
 import { decorateRequest } from './request'
 
@@ -82,15 +81,7 @@ export function webSession(options?: SessionOptions): WebSessions {
 
   async function finish<R extends Response>(state: RequestSession, response: R): Promise<R> {
     const commit = state.commit()
-    if (commit.work !== undefined || commit.error !== undefined) {
-      const problem = await afterCommit(commit, (problem) => problem)
-      if (problem !== undefined) {
-        // No later error path exists here: by default the caller gets the rejection.
-        if (engine.options.onSaveError !== 'respond') throw problem
-        console.error('sessionware: the session could not be committed:', problem)
-        debug('commit failed: %s', problem)
-      }
-    }
+    await settleCommit(engine, commit)
     return (commit.cookie ? withCookie(response, commit.cookie) : response) as R
   }
 
