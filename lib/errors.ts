@@ -14,6 +14,8 @@ export type SessionErrorCode =
   | 'EINVALIDCOOKIE'
   /** A session method was used where there is no store (`req.sessionStore` unset). */
   | 'ENOSTORE'
+  /** `serialize`: another request of the same session held it longer than the wait allows. */
+  | 'ESESSIONBUSY'
 
 /**
  * The one error type sessionware raises. `code` is stable; `message` keeps

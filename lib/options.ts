@@ -18,6 +18,9 @@ export interface ResolvedOptions {
   secrets: Secret[] | undefined
   store: SessionStoreLike
   unsetDestroy: boolean
+  /** `serialize`: the longest wait in ms, or 0 for no serialization. */
+  serializeWait: number
+  maxRequestTime: number
 }
 
 /** Apply express-session's defaults, with its validation and error messages. */
@@ -72,6 +75,16 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     }
   }
 
+  const serialize = opts.serialize
+  const serializeWait = serialize === true ? 10_000 : serialize === false || serialize == null ? 0 : Number(serialize)
+  if (!(serializeWait >= 0) || !Number.isFinite(serializeWait)) {
+    throw new TypeError('serialize option must be true, false or a number of milliseconds')
+  }
+  const maxRequestTime = opts.maxRequestTime === undefined ? 60_000 : Number(opts.maxRequestTime)
+  if (!(maxRequestTime > 0) || !Number.isFinite(maxRequestTime)) {
+    throw new TypeError('maxRequestTime option must be a positive number of milliseconds')
+  }
+
   return {
     cookie,
     genid,
@@ -83,7 +96,9 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     saveUninitialized: Boolean(saveUninitialized),
     secrets,
     store,
-    unsetDestroy: opts.unset === 'destroy'
+    unsetDestroy: opts.unset === 'destroy',
+    serializeWait,
+    maxRequestTime
   }
 }
 

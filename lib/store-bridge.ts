@@ -57,3 +57,40 @@ export function bridgeStore(store: SessionStoreLike): BridgedStore {
     touch: (sid, record) => call<void>('touch', [sid, record])
   }
 }
+
+// The optional store methods of concurrent saves (issue "never lose each
+// other's changes"): merge, lease and release. Kept apart from bridgeStore.
+
+/**
+ * Call an optional store method with the store's convention: a callback for
+ * stores that are EventEmitters, none for promise stores (as bridgeStore).
+ */
+export function callOptional<T>(store: SessionStoreLike, method: 'merge' | 'lease' | 'release', args: unknown[]): Promise<T> {
+  if (typeof store.on === 'function') return once<T>((callback) => (store as any)[method](...args, callback))
+  try {
+    const result = (store as any)[method](...args)
+    return result && typeof result.then === 'function' ? result : Promise.resolve(result)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/**
+ * Whether the store's own `merge` may stand in for a read-merge-write: it has
+ * one, and its `get`, `set` and `destroy` are those of the object that
+ * defines `merge`. A `set` replaced on the instance after mounting (a spy, a
+ * wrapper) or overridden by a subclass that kept the parent's `merge` would
+ * otherwise never see the write: then the middleware reads, merges and writes
+ * through `get` and `set` as they are.
+ */
+export function canMerge(store: SessionStoreLike): boolean {
+  if (typeof store.merge !== 'function') return false
+  let owner: any = store
+  while (owner && !Object.prototype.hasOwnProperty.call(owner, 'merge')) owner = Object.getPrototypeOf(owner)
+  return owner && store.get === owner.get && store.set === owner.set && store.destroy === owner.destroy
+}
+
+/** Whether the store can lease a session across processes (`serialize`). */
+export function canLease(store: SessionStoreLike): boolean {
+  return typeof store.lease === 'function' && typeof store.release === 'function'
+}

@@ -1,7 +1,9 @@
+import { createHash, randomBytes } from 'crypto'
 import { attempt, settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import type { SessionRecord } from '../lib/types'
+import type { MergeOutcome, SessionPatch, SessionRecord } from '../lib/types'
+import { DESTROY_SCRIPT, MERGE_SCRIPT, RELEASE_SCRIPT } from './redis-scripts'
 
 /**
  * A Redis client, duck-typed: node-redis v4+ (`sendCommand`), ioredis
@@ -24,6 +26,16 @@ export interface RedisStoreOptions {
   timeout?: number
   /** Keys asked for per SCAN call (default 100). */
   scanCount?: number
+  /**
+   * How long a destroyed ID is remembered as gone, in ms (default 60 000): a key
+   * `<tombstonePrefix><id>` with that expiry, and a later `merge` of the ID, from
+   * any process, writes nothing.
+   */
+  tombstoneMs?: number
+  /** Key prefix of tombstones (default `gone:` + prefix). */
+  tombstonePrefix?: string
+  /** Key prefix of `serialize` leases (default `lock:` + prefix). */
+  leasePrefix?: string
 }
 
 /** bun-router's spelling: `redisStore({ client, prefix, ttl })`. */
@@ -50,6 +62,11 @@ export class RedisStore extends Store {
   private readonly scanCount: number
   private readonly command: Command
   private readonly deadlines: Deadlines
+  readonly tombstonePrefix: string
+  readonly leasePrefix: string
+  private readonly tombstoneMs: number
+  /** SHA-1 of the merge and release scripts, for EVALSHA. */
+  private readonly scriptIds = new Map<string, string>()
 
   constructor(options: RedisStoreOptions) {
     super()
@@ -59,6 +76,12 @@ export class RedisStore extends Store {
     this.ttl = options.ttl && options.ttl > 0 ? options.ttl : 86400
     this.deadlines = new Deadlines(options.timeout && options.timeout > 0 ? options.timeout : 2000)
     this.scanCount = options.scanCount && options.scanCount > 0 ? options.scanCount : 100
+    this.tombstonePrefix = options.tombstonePrefix ?? 'gone:' + this.prefix
+    this.leasePrefix = options.leasePrefix ?? 'lock:' + this.prefix
+    this.tombstoneMs = options.tombstoneMs === undefined ? 60_000 : Math.max(0, options.tombstoneMs)
+    if (this.tombstoneMs > 0 && this.tombstonePrefix.startsWith(this.prefix)) {
+      throw new TypeError('RedisStore: tombstonePrefix must not start with prefix (tombstones would be read as sessions)')
+    }
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
@@ -83,8 +106,58 @@ export class RedisStore extends Store {
     return settle(work, callback)
   }
 
+  /** Remove a session; its ID is remembered as gone for `tombstoneMs` (one script: DEL and the tombstone's SET). */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.run(['DEL', this.key(sid)], noop)), callback)
+    const work = attempt(() => {
+      const key = this.key(sid)
+      if (this.tombstoneMs <= 0) return this.run(['DEL', key], noop)
+      return this.script(DESTROY_SCRIPT, [key, this.tombstonePrefix + sid], [String(this.tombstoneMs)]).then(noop)
+    })
+    return settle(work, callback)
+  }
+
+  /**
+   * Apply a request's changes to the record as stored now, in one round trip: a
+   * server-side script splices the changed top-level keys into the stored JSON
+   * (other keys keep their bytes). A missing record is stored whole, unless
+   * the ID was destroyed within `tombstoneMs` (`'gone'`).
+   */
+  merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
+    const work = attempt((): Promise<MergeOutcome> => {
+      const key = this.key(sid)
+      let whole: string
+      const args: string[] = []
+      try {
+        whole = JSON.stringify(patch.record)
+        args.push('', JSON.stringify(patch.cookie), whole, String(Object.keys(patch.set).length))
+        for (const name of Object.keys(patch.set)) args.push(JSON.stringify(name), JSON.stringify(patch.set[name]) ?? 'null')
+        for (const name of patch.unset) args.push(JSON.stringify(name))
+      } catch (err) {
+        throw serializeError(sid, err)
+      }
+      const ttl = this.ttlOf(patch.record)
+      // An already expired session is removed rather than stored, as set does.
+      if (ttl <= 0) return this.run(['DEL', key], () => 'merged' as const)
+      args[0] = String(ttl)
+      return this.script(MERGE_SCRIPT, [key, this.tombstonePrefix + sid], args) as Promise<MergeOutcome>
+    })
+    return settle(work, callback)
+  }
+
+  /** `serialize` across processes: take the session's lease for `ms` (SET NX PX); a token, or null when it is held. */
+  lease(sid: string, ms: number, callback?: Callback<string | null>): Promise<string | null> {
+    const work = attempt(() => {
+      const token = randomBytes(12).toString('base64url')
+      const key = this.leasePrefix + (checkSid(sid), sid)
+      return this.run(['SET', key, token, 'NX', 'PX', String(Math.max(1, Math.ceil(ms)))], (reply) => (reply ? token : null))
+    })
+    return settle(work, callback)
+  }
+
+  /** Give a lease back, if it is still the one `token` names (an expired lease may be someone else's now). */
+  release(sid: string, token: string, callback?: Callback): Promise<void> {
+    const work = attempt(() => this.script(RELEASE_SCRIPT, [this.leasePrefix + (checkSid(sid), sid)], [token]).then(noop))
+    return settle(work, callback)
   }
 
   /** Refresh the expiry only: an EXPIRE, never a rewrite of the data. */
@@ -130,6 +203,17 @@ export class RedisStore extends Store {
       for (let i = 0; i < keys.length; i += this.scanCount) await this.run(['DEL', ...keys.slice(i, i + this.scanCount)])
     })
     return settle(work, callback)
+  }
+
+  /** Run a script by its SHA-1 (EVALSHA), sending its text (EVAL) only when Redis does not know it yet. */
+  private script(source: string, keys: string[], args: string[]): Promise<unknown> {
+    let sha = this.scriptIds.get(source)
+    if (!sha) this.scriptIds.set(source, (sha = createHash('sha1').update(source).digest('hex')))
+    const tail = [String(keys.length), ...keys, ...args]
+    return this.run(['EVALSHA', sha, ...tail]).catch((err) => {
+      if (!/NOSCRIPT/.test(String(err && err.message))) throw err
+      return this.run(['EVAL', source, ...tail])
+    })
   }
 
   private key(sid: string): string {

@@ -95,8 +95,12 @@ export function webSession(options?: SessionOptions): WebSessions {
 
   async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
     const state = (request as any)[STATE] as RequestSession | undefined
-    if (!state || !response) return response
+    if (!state) return response
     delete (request as any)[STATE]
+    if (!response) {
+      state.release()
+      return response
+    }
     const commit = state.commit()
     const problem = await afterCommit(commit, (problem) => problem)
     if (problem !== undefined) {
@@ -115,7 +119,14 @@ export function webSession(options?: SessionOptions): WebSessions {
     handler: (request: SessionRequest) => R | Promise<R>
   ): Promise<R> {
     const owner = await start(request)
-    const response = await handler(request as SessionRequest)
+    let response: R
+    try {
+      response = await handler(request as SessionRequest)
+    } catch (err) {
+      // serialize: a handler that throws gives its session back.
+      if (owner) ((request as any)[STATE] as RequestSession | undefined)?.release()
+      throw err
+    }
     return owner ? commit(request, response) : response
   }
 

@@ -2,8 +2,11 @@ import { debug, debugEnabled } from '../debug'
 import { SessionError } from '../errors'
 import type { ResolvedOptions } from '../options'
 import { serializeError } from '../record'
+import { SessionMerger } from '../merger'
+import { SessionLocks, type SessionLock } from '../session-locks'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
-import type { CookieOptions, SessionRecord } from '../types'
+import type { CookieOptions, MergeOutcome, SessionRecord } from '../types'
+import { changedKeys } from './changes'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
 import { cookieVerdict, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { Session, dataJson, type SessionHost } from './session'
@@ -39,6 +42,10 @@ export interface Commit {
 
 const NOTHING: Commit = Object.freeze({})
 
+function merged(outcome: MergeOutcome): void {
+  if (outcome === 'gone') debug('not saved: the session was destroyed meanwhile')
+}
+
 /**
  * Call `done` with the commit's first problem (its own error, else the
  * store's), or `undefined`, once its work has settled: at once when there is
@@ -65,6 +72,10 @@ export function afterCommit<T>(commit: Commit, done: (problem: unknown) => T): T
 export class SessionEngine {
   readonly options: ResolvedOptions
   readonly store: BridgedStore
+  /** Saves of loaded sessions (merged), and the IDs destroyed here. */
+  readonly merger: SessionMerger
+  /** `serialize`: undefined when off. */
+  readonly locks: SessionLocks | undefined
   private readonly signer: Signer | undefined
   // Signers for `req.secret` values (cookie-parser), by secret; at most a few.
   private readonly requestSigners = new Map<string, Signer>()
@@ -73,6 +84,8 @@ export class SessionEngine {
   constructor(options: ResolvedOptions) {
     this.options = options
     this.store = bridgeStore(options.store)
+    this.merger = new SessionMerger(this.store, options.maxRequestTime)
+    this.locks = options.serializeWait > 0 ? new SessionLocks(this.store, options.serializeWait, options.maxRequestTime) : undefined
     this.signer = options.secrets && new Signer(options.secrets)
     const store = options.store
     if (typeof store.on === 'function') {
@@ -118,8 +131,27 @@ export class SessionEngine {
       state.generate()
       return state
     }
+    if (this.locks) return this.startSerialized(state, cookieId, this.locks)
     debug('fetching %s', cookieId)
+    state.mark = this.merger.mark()
     return this.store.get(cookieId).then((record) => state.load(record))
+  }
+
+  /** `serialize`: wait for the session, then load it; the lock is given back on failure. */
+  private startSerialized(state: RequestSession, cookieId: string, locks: SessionLocks): Promise<RequestSession> {
+    debug('waiting for %s (serialize)', cookieId)
+    return locks.acquire(cookieId).then((lock) => {
+      state.lock = lock
+      debug('fetching %s', cookieId)
+      state.mark = this.merger.mark()
+      return this.store.get(cookieId).then(
+        (record) => state.load(record),
+        (err) => {
+          state.release()
+          throw err
+        }
+      )
+    })
   }
 
   /** Give `req` a brand-new session with a new ID (also `store.generate`). */
@@ -197,7 +229,13 @@ export class RequestSession implements SessionHost {
    * every property read is a slow lookup (its hidden class is new each time).
    */
   id: string | undefined
+  /** What the merger's `mark()` gave when the session was read. */
+  mark = 0
+  /** `serialize`: the request's hold on its session. */
+  lock: SessionLock | undefined
   private loaded = false
+  /** The data's JSON that a merge compares with: as loaded, reloaded or last merged. */
+  private mergeBase: string | undefined
   private originalId: string | undefined
   private originalJson: string | undefined
   private originalCookie: CookieShape | undefined
@@ -267,15 +305,18 @@ export class RequestSession implements SessionHost {
     try {
       session = this.currentSession()
     } catch (err) {
+      this.release()
       return { error: err }
     }
     if (session == null) {
       const facts = this.facts(undefined, undefined, id)
       if (storeAction(rules, facts) === 'destroy') {
         debug('destroying %s (req.session unset, unset: destroy)', id)
-        return { work: this.engine.store.destroy(id) }
+        this.engine.merger.destroyed(id)
+        return { work: this.releaseAfter(this.engine.store.destroy(id)) }
       }
       debug('no Set-Cookie: no session (req.session unset)')
+      this.release()
       return NOTHING
     }
 
@@ -284,6 +325,7 @@ export class RequestSession implements SessionHost {
     try {
       json = dataJson(session)
     } catch (err) {
+      this.release()
       return { error: serializeError(String(id), err) }
     }
     const facts = this.facts(session, json, id)
@@ -306,11 +348,15 @@ export class RequestSession implements SessionHost {
     if (action === 'save') {
       debug('saving %s', id)
       this.savedJson = json
-      work = this.engine.store.set(id, session as unknown as SessionRecord)
+      work = this.write(id, session, json)
     } else if (action === 'touch') {
-      debug('touching %s', id)
-      work = this.engine.store.touch(id, session as unknown as SessionRecord)
+      if (this.engine.merger.isGone(id)) debug('not touching %s: destroyed meanwhile', id)
+      else {
+        debug('touching %s', id)
+        work = this.engine.store.touch(id, session as unknown as SessionRecord)
+      }
     }
+    if (this.lock) work = this.releaseAfter(work)
     return cookie === undefined && work === undefined && error === undefined ? NOTHING : { cookie, work, error }
   }
 
@@ -322,37 +368,93 @@ export class RequestSession implements SessionHost {
 
   save(session: Session): Promise<void> {
     debug('saving %s', session.id)
+    let json: string
     try {
-      this.savedJson = dataJson(session)
+      json = this.savedJson = dataJson(session)
     } catch (err) {
       return Promise.reject(serializeError(session.id, err))
     }
-    return this.engine.store.set(session.id, session as unknown as SessionRecord)
+    return this.write(session.id, session, json)
   }
 
   reload(session: Session): Promise<void> {
     debug('reloading %s', session.id)
+    const mark = this.engine.merger.mark()
     return this.engine.store.get(session.id).then((record) => {
       if (!record) throw new SessionError('ESESSIONNOTFOUND', 'failed to load session')
-      this.install(record)
+      const reloaded = this.install(record)
+      if (reloaded.id === this.originalId) {
+        this.mark = mark
+        this.mergeBase = dataJson(reloaded)
+      }
     })
   }
 
   destroy(session: Session): Promise<void> {
     debug('destroying %s', session.id)
     delete this.req.session
-    return this.engine.store.destroy(session.id)
+    this.engine.merger.destroyed(session.id)
+    return this.releaseAfter(this.engine.store.destroy(session.id))
   }
 
   regenerate(): Promise<void> {
-    debug('regenerating %s', this.req.sessionID)
+    const id = this.req.sessionID
+    debug('regenerating %s', id)
     const generate = () => {
       this.session = this.engine.generate(this.req, this.cookieOptions, this)
     }
-    return this.engine.store.destroy(this.req.sessionID).then(generate, (err) => {
+    if (typeof id === 'string') this.engine.merger.destroyed(id)
+    return this.releaseAfter(this.engine.store.destroy(id)).then(generate, (err) => {
       generate()
       throw err
     })
+  }
+
+  /** Give back the `serialize` hold on the session (once; also when the client goes away). */
+  release(): void {
+    const lock = this.lock
+    if (lock) {
+      this.lock = undefined
+      lock.release()
+    }
+  }
+
+  /** Release the hold once `work` has settled (at once when there is none). */
+  private releaseAfter<T>(work: Promise<T>): Promise<T>
+  private releaseAfter<T>(work: Promise<T> | undefined): Promise<T> | undefined
+  private releaseAfter<T>(work: Promise<T> | undefined): Promise<T> | undefined {
+    if (!this.lock) return work
+    if (!work) {
+      this.release()
+      return work
+    }
+    return work.then(
+      (value) => {
+        this.release()
+        return value
+      },
+      (err) => {
+        this.release()
+        throw err
+      }
+    )
+  }
+
+  /**
+   * Store the session. A session loaded under the same ID is merged: only the
+   * keys this request changed are applied to the record as stored now, and
+   * nothing is written when the ID was destroyed meanwhile. A new session or
+   * a new ID is set whole.
+   */
+  private write(id: string, session: Session, json: string): Promise<void> {
+    if (this.loaded && id === this.originalId) {
+      const changes = changedKeys(this.mergeBase === undefined ? this.originalJson! : this.mergeBase, json)
+      this.mergeBase = json
+      const patch = { set: changes.set, unset: changes.unset, cookie: session.cookie as any, record: session as unknown as SessionRecord }
+      return this.engine.merger.merge(id, patch, this.mark).then(merged)
+    }
+    this.engine.merger.created(id)
+    return this.engine.store.set(id, session as unknown as SessionRecord)
   }
 
   private facts(session: Session | undefined, json: string | undefined, id: unknown): Facts {
