@@ -1,7 +1,7 @@
 import { attempt, settle, type Callback } from '../lib/callback'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import { applyPatch } from '../lib/core/changes'
+import { applyPatch, spliceJson } from '../lib/core/changes'
 import type { MergeOutcome, SessionPatch, SessionRecord } from '../lib/types'
 
 export interface MemoryStoreOptions {
@@ -114,7 +114,23 @@ export class MemoryStore extends Store {
           this.write(sid, patch.record, this.ttl)
           return 'created'
         }
-        this.write(sid, applyPatch(recordOf(entry), patch), this.ttl)
+        // The stored text with the changed members replaced: the others are neither parsed nor written anew.
+        let json: string | undefined
+        try {
+          json = spliceJson(entry.json, patch)
+        } catch (err) {
+          throw serializeError(sid, err)
+        }
+        if (json === undefined) this.write(sid, applyPatch(recordOf(entry), patch), this.ttl)
+        else {
+          entry.json = json
+          entry.cookieJson = undefined
+          entry.expires = expiryOf(patch as unknown as SessionRecord, this.ttl)
+          if (this.max !== Infinity) {
+            this.sessions.delete(sid)
+            this.sessions.set(sid, entry)
+          }
+        }
         return 'merged'
       }),
       callback

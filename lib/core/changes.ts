@@ -14,19 +14,133 @@ const NONE: KeyChanges = Object.freeze({ set: Object.freeze({}), unset: Object.f
 
 /**
  * Compare the session's data JSON (without its cookie) as the request loaded
- * it with the same data now, key by key, deeply.
+ * it with the same data now, key by key: a key whose value serializes to
+ * other bytes changed (a deep change; an object whose keys were merely
+ * reordered counts as changed, which rewrites it harmlessly). The members
+ * are compared as text, and only the changed values are parsed.
  */
 export function changedKeys(loadedJson: string, currentJson: string): KeyChanges {
   if (loadedJson === currentJson) return NONE
-  const loaded = JSON.parse(loadedJson) as Record<string, unknown>
-  const current = JSON.parse(currentJson) as Record<string, unknown>
+  const loaded = members(loadedJson)
+  const current = members(currentJson)
+  if (!loaded || !current) throw new TypeError('session data must serialize to a JSON object')
+  const before = new Map<string, string>()
+  for (let i = 0; i < loaded.length; i += 2) before.set(loaded[i], loaded[i + 1])
   const set: Record<string, unknown> = {}
   const unset: string[] = []
-  for (const key of Object.keys(current)) {
-    if (!hasOwn(loaded, key) || !sameJson(loaded[key], current[key])) set[key] = current[key]
+  for (let i = 0; i < current.length; i += 2) {
+    const key = current[i]
+    if (before.get(key) !== current[i + 1]) set[JSON.parse(key)] = JSON.parse(current[i + 1])
+    before.delete(key)
   }
-  for (const key of Object.keys(loaded)) if (!hasOwn(current, key)) unset.push(key)
+  for (const key of before.keys()) unset.push(JSON.parse(key))
   return { set, unset }
+}
+
+/**
+ * A stored record's JSON with the patch applied as text: the members the
+ * patch does not name keep their bytes, the changed ones and the cookie are
+ * replaced (in place), new ones appended. `undefined` when the stored text
+ * is no JSON object.
+ */
+export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' | 'unset' | 'cookie'>): string | undefined {
+  const stored = members(storedJson)
+  if (!stored) return undefined
+  const replace = new Map<string, string | null>()
+  const set = patch.set
+  for (const key of Object.keys(set)) {
+    const value = JSON.stringify(set[key])
+    replace.set(JSON.stringify(key), value === undefined ? null : value)
+  }
+  for (const key of patch.unset) replace.set(JSON.stringify(key), null)
+  replace.set('"cookie"', JSON.stringify(patch.cookie))
+  let out = '{'
+  const add = (key: string, value: string) => {
+    out += out.length === 1 ? key + ':' + value : ',' + key + ':' + value
+  }
+  for (let i = 0; i < stored.length; i += 2) {
+    const key = stored[i]
+    const replacement = replace.get(key)
+    if (replacement === undefined) add(key, stored[i + 1])
+    else {
+      if (replacement !== null) add(key, replacement)
+      replace.delete(key)
+    }
+  }
+  for (const [key, value] of replace) if (value !== null) add(key, value)
+  return out + '}'
+}
+
+/**
+ * The top-level members of a JSON object's text, as a flat list: key text
+ * (with its quotes), value text, key, value... `undefined` when the text is
+ * no JSON object. Only the structure is scanned; nothing is parsed.
+ */
+export function members(json: string): string[] | undefined {
+  const list: string[] = []
+  let i = skipSpace(json, 0)
+  if (json.charCodeAt(i) !== 0x7b /* { */) return undefined
+  i = skipSpace(json, i + 1)
+  if (json.charCodeAt(i) === 0x7d /* } */) return skipSpace(json, i + 1) === json.length ? list : undefined
+  for (;;) {
+    if (json.charCodeAt(i) !== 0x22 /* " */) return undefined
+    const keyEnd = stringEnd(json, i)
+    if (keyEnd < 0) return undefined
+    const colon = skipSpace(json, keyEnd)
+    if (json.charCodeAt(colon) !== 0x3a /* : */) return undefined
+    const start = skipSpace(json, colon + 1)
+    const end = valueEnd(json, start)
+    if (end < 0) return undefined
+    list.push(json.slice(i, keyEnd), json.slice(start, end))
+    i = skipSpace(json, end)
+    const next = json.charCodeAt(i)
+    if (next === 0x7d /* } */) return skipSpace(json, i + 1) === json.length ? list : undefined
+    if (next !== 0x2c /* , */) return undefined
+    i = skipSpace(json, i + 1)
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break
+  }
+  return i
+}
+
+/** The index after the string that starts (with its quote) at `i`, or -1. */
+function stringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 0x5c /* \ */) j++
+    else if (c === 0x22 /* " */) return j + 1
+  }
+  return -1
+}
+
+/** The index after the value that starts at `i`, or -1. */
+function valueEnd(text: string, i: number): number {
+  const first = text.charCodeAt(i)
+  if (first === 0x22) return stringEnd(text, i)
+  if (first === 0x7b || first === 0x5b /* [ */) {
+    let depth = 0
+    for (let j = i; j < text.length; j++) {
+      const c = text.charCodeAt(j)
+      if (c === 0x22) {
+        const end = stringEnd(text, j)
+        if (end < 0) return -1
+        j = end - 1
+      } else if (c === 0x7b || c === 0x5b) depth++
+      else if ((c === 0x7d || c === 0x5d) /* } ] */ && --depth === 0) return j + 1
+    }
+    return -1
+  }
+  let j = i
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break
+  }
+  return j > i ? j : -1
 }
 
 /**
@@ -42,36 +156,4 @@ export function applyPatch(stored: SessionRecord, patch: Pick<SessionPatch, 'set
   }
   stored.cookie = patch.cookie
   return stored
-}
-
-/** Whether two parsed JSON values are equal (object key order aside). */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false
-    return true
-  }
-  if (Array.isArray(b)) return false
-  const keys = Object.keys(a)
-  if (keys.length !== Object.keys(b).length) return false
-  for (const key of keys) {
-    if (!hasOwn(b, key) || !sameJson((a as any)[key], (b as any)[key])) return false
-  }
-  return true
-}
-
-/** Whether a patch changes no data (only the cookie). */
-export function dataUnchanged(changes: KeyChanges): boolean {
-  return changes.unset.length === 0 && isEmpty(changes.set)
-}
-
-function isEmpty(object: object): boolean {
-  for (const _ in object) return false
-  return true
-}
-
-function hasOwn(object: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key)
 }
