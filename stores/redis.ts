@@ -79,9 +79,6 @@ export class RedisStore extends Store {
     this.tombstonePrefix = options.tombstonePrefix ?? 'gone:' + this.prefix
     this.leasePrefix = options.leasePrefix ?? 'lock:' + this.prefix
     this.tombstoneMs = options.tombstoneMs === undefined ? 60_000 : Math.max(0, options.tombstoneMs)
-    if (this.tombstoneMs > 0 && this.tombstonePrefix.startsWith(this.prefix)) {
-      throw new TypeError('RedisStore: tombstonePrefix must not start with prefix (tombstones would be read as sessions)')
-    }
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
@@ -235,7 +232,11 @@ export class RedisStore extends Store {
     do {
       const [next, batch] = (await this.run(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(this.scanCount)])) as [unknown, unknown[]]
       cursor = String(next)
-      for (const key of batch) keys.add(String(key))
+      for (const key of batch) {
+        const name = String(key)
+        // With a prefix that covers them (an empty one, say), tombstones and leases are no sessions.
+        if (!name.startsWith(this.tombstonePrefix) && !name.startsWith(this.leasePrefix)) keys.add(name)
+      }
     } while (cursor !== '0')
     return [...keys]
   }
