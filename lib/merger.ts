@@ -33,10 +33,12 @@ export class SessionMerger {
     return this.writeCount
   }
 
-  /** The request writes `sid` as a whole (a new session, a new ID): it is not gone. */
+  /**
+   * The request writes `sid` as a whole (a new session, a new ID): it is not
+   * gone. No request can have loaded it before, so it is no write to watch for.
+   */
   created(sid: string): void {
-    this.gone.delete(sid)
-    this.wrote(sid)
+    if (this.gone.size > 0) this.gone.delete(sid)
   }
 
   /** `sid` was destroyed: merges and touches of it are dropped for `tombstoneMs`. */

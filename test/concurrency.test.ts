@@ -202,7 +202,39 @@ describe('serialize: every path gives the session back', () => {
   })
 })
 
+describe('serialize: a request that never ends', () => {
+  it('holds its session no longer than maxRequestTime', async () => {
+    const slowGate = gate()
+    const client = await app(new MemoryStore(), { serialize: 5000, maxRequestTime: 100 }, slowGate.wait)
+    await client.get('/auth')
+    const slow = client.get('/slow')
+    await slowGate.arrived
+    // The slow request is stuck at its gate: the next one gets the session once the hold has expired.
+    expect((await client.get('/whoami')).body).toBe('ada')
+    slowGate.open()
+    await slow
+  })
+})
+
 describe.skipIf(!redis)('RedisStore serialize lease', () => {
+  it('a lease left by a crashed process blocks the session only until it expires; a shorter wait gets ESESSIONBUSY', async () => {
+    const prefix = uniquePrefix()
+    const redisClient = await nodeRedis()
+    const store = new RedisStore({ client: redisClient, prefix })
+    const client = await app(store, { serialize: 5000 })
+    await client.get('/auth')
+    // What a process that died holding the session leaves behind.
+    await redisClient.set(store.leasePrefix + client.sid(), 'crashed', { PX: 300 })
+    expect((await client.get('/whoami')).body).toBe('ada')
+    await served!.close()
+    const impatient = await app(store, { serialize: 50 })
+    impatient.cookies.set('connect.sid', client.cookies.get('connect.sid')!)
+    await redisClient.set(store.leasePrefix + client.sid(), 'crashed', { PX: 10_000 })
+    expect((await impatient.get('/whoami')).body).toMatch(/^ESESSIONBUSY: /)
+    await redisClient.del(store.leasePrefix + client.sid())
+  })
+
+
   it('holds a lease key while a request runs and removes it after', async () => {
     const prefix = uniquePrefix()
     const redisClient = await nodeRedis()
