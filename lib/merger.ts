@@ -1,4 +1,5 @@
 import { applyPatch } from './core/changes'
+import { debug } from './debug'
 import { callOptional, canMerge, type BridgedStore } from './store-bridge'
 import type { MergeOutcome, SessionPatch } from './types'
 
@@ -59,7 +60,10 @@ export class SessionMerger {
 
   /** Apply a request's changes to `sid` as stored now; `mark` is what `mark()` gave when it read the session. */
   merge(sid: string, patch: SessionPatch, mark: number): Promise<MergeOutcome> {
-    if (this.isGone(sid)) return Promise.resolve('gone')
+    if (this.isGone(sid)) {
+      debug('not saving %s: destroyed meanwhile', sid)
+      return Promise.resolve('gone')
+    }
     const store = this.store.store
     if (canMerge(store)) {
       this.wrote(sid)

@@ -24,17 +24,22 @@ export function changedKeys(loadedJson: string, currentJson: string): KeyChanges
   const loaded = members(loadedJson)
   const current = members(currentJson)
   if (!loaded || !current) throw new TypeError('session data must serialize to a JSON object')
-  const before = new Map<string, string>()
-  for (let i = 0; i < loaded.length; i += 2) before.set(loaded[i], loaded[i + 1])
   const set: Record<string, unknown> = {}
   const unset: string[] = []
+  // Sessions have a few keys: a scan of the loaded list allocates less than a Map.
+  const seen: boolean[] = []
   for (let i = 0; i < current.length; i += 2) {
-    const key = current[i]
-    if (before.get(key) !== current[i + 1]) set[JSON.parse(key)] = JSON.parse(current[i + 1])
-    before.delete(key)
+    const at = indexOfKey(loaded, current[i])
+    if (at === -1 || loaded[at + 1] !== current[i + 1]) set[JSON.parse(current[i])] = JSON.parse(current[i + 1])
+    if (at !== -1) seen[at] = true
   }
-  for (const key of before.keys()) unset.push(JSON.parse(key))
+  for (let i = 0; i < loaded.length; i += 2) if (!seen[i]) unset.push(JSON.parse(loaded[i]))
   return { set, unset }
+}
+
+function indexOfKey(list: string[], key: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
+  return -1
 }
 
 /**
@@ -46,29 +51,35 @@ export function changedKeys(loadedJson: string, currentJson: string): KeyChanges
 export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' | 'unset' | 'cookie'>): string | undefined {
   const stored = members(storedJson)
   if (!stored) return undefined
-  const replace = new Map<string, string | null>()
+  // Replacements as a flat list (key text, value text or null to delete), scanned like `stored`.
+  const replace: Array<string | null> = []
   const set = patch.set
   for (const key of Object.keys(set)) {
     const value = JSON.stringify(set[key])
-    replace.set(JSON.stringify(key), value === undefined ? null : value)
+    replace.push(JSON.stringify(key), value === undefined ? null : value)
   }
-  for (const key of patch.unset) replace.set(JSON.stringify(key), null)
-  replace.set('"cookie"', JSON.stringify(patch.cookie))
-  let out = '{'
-  const add = (key: string, value: string) => {
-    out += out.length === 1 ? key + ':' + value : ',' + key + ':' + value
-  }
+  for (const key of patch.unset) replace.push(JSON.stringify(key), null)
+  replace.push('"cookie"', JSON.stringify(patch.cookie))
+  const used: boolean[] = []
+  // Joined, not concatenated: the stored string is flat and holds no slice of the old one.
+  const parts: string[] = []
   for (let i = 0; i < stored.length; i += 2) {
-    const key = stored[i]
-    const replacement = replace.get(key)
-    if (replacement === undefined) add(key, stored[i + 1])
+    const at = indexOfReplacement(replace, stored[i])
+    if (at === -1) parts.push(stored[i] + ':' + stored[i + 1])
     else {
-      if (replacement !== null) add(key, replacement)
-      replace.delete(key)
+      if (replace[at + 1] !== null) parts.push(stored[i] + ':' + replace[at + 1])
+      used[at] = true
     }
   }
-  for (const [key, value] of replace) if (value !== null) add(key, value)
-  return out + '}'
+  for (let i = 0; i < replace.length; i += 2) {
+    if (!used[i] && replace[i + 1] !== null) parts.push(replace[i] + ':' + replace[i + 1])
+  }
+  return '{' + parts.join(',') + '}'
+}
+
+function indexOfReplacement(list: Array<string | null>, key: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
+  return -1
 }
 
 /**

@@ -5,7 +5,7 @@ import { serializeError } from '../record'
 import { SessionMerger } from '../merger'
 import { SessionLocks, type SessionLock } from '../session-locks'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
-import type { CookieOptions, MergeOutcome, SessionRecord } from '../types'
+import type { CookieOptions, SessionRecord } from '../types'
 import { changedKeys } from './changes'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
 import { cookieVerdict, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
@@ -42,9 +42,6 @@ export interface Commit {
 
 const NOTHING: Commit = Object.freeze({})
 
-function merged(outcome: MergeOutcome): void {
-  if (outcome === 'gone') debug('not saved: the session was destroyed meanwhile')
-}
 
 /**
  * Call `done` with the commit's first problem (its own error, else the
@@ -451,7 +448,8 @@ export class RequestSession implements SessionHost {
       const changes = changedKeys(this.mergeBase === undefined ? this.originalJson! : this.mergeBase, json)
       this.mergeBase = json
       const patch = { set: changes.set, unset: changes.unset, cookie: session.cookie as any, record: session as unknown as SessionRecord }
-      return this.engine.merger.merge(id, patch, this.mark).then(merged)
+      // The outcome ('gone': nothing written) is of no use here: the merger logs it.
+      return this.engine.merger.merge(id, patch, this.mark) as Promise<unknown> as Promise<void>
     }
     this.engine.merger.created(id)
     return this.engine.store.set(id, session as unknown as SessionRecord)
