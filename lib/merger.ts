@@ -20,7 +20,7 @@ export class SessionMerger {
   /** For each ID, the number of this process's last write of it (see `mark`). */
   private readonly writes = new Map<string, number>()
   private writeCount = 0
-  /** The last write number of an ID no longer in `writes`. */
+  /** Writes numbered up to this one are not in `writes` (forgotten, or not tracked per ID). */
   private forgottenUpTo = 0
   private readonly queues = new Map<string, Promise<unknown>>()
 
@@ -66,7 +66,9 @@ export class SessionMerger {
     }
     const store = this.store.store
     if (canMerge(store)) {
-      this.wrote(sid)
+      // Not tracked per ID (a map write per save costs the collector): should the store's set be replaced
+      // later, every request that read its session before now reads it again before writing.
+      this.forgottenUpTo = ++this.writeCount
       return callOptional<MergeOutcome>(store, 'merge', [sid, patch])
     }
     return this.serial(sid, () => this.readMergeWrite(sid, patch, mark))
@@ -103,8 +105,9 @@ export class SessionMerger {
   }
 
   private writtenSince(sid: string, mark: number): boolean {
+    if (this.forgottenUpTo > mark) return true
     const count = this.writes.get(sid)
-    return count !== undefined ? count > mark : this.forgottenUpTo > mark
+    return count !== undefined && count > mark
   }
 
   private serial<T>(sid: string, work: () => Promise<T>): Promise<T> {
