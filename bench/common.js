@@ -97,6 +97,13 @@ const VARIANTS = {
   'sessionware + FileStore': { middleware: sessionware, store: 'sessionware FileStore' },
   'express-session + session-file-store': { middleware: expressSession, store: 'session-file-store' }
 }
+// BENCH_COMPARE_DIST=<another build's dist/>: one more HTTP variant, that build with its MemoryStore, in the
+// same run (e.g. the commit before a change, to measure the change against express-session and itself).
+if (process.env.BENCH_COMPARE_DIST) {
+  const other = require(path.resolve(process.env.BENCH_COMPARE_DIST, 'lib', 'index.js'))
+  STORES['compare build MemoryStore'] = () => ({ store: new other.MemoryStore({ sweepInterval: false }) })
+  VARIANTS['sessionware (BENCH_COMPARE_DIST) + MemoryStore'] = { middleware: other, store: 'compare build MemoryStore' }
+}
 const available = (variant) => {
   const v = VARIANTS[variant]
   return !!v && (!v.store || !!STORES[v.store])

@@ -222,6 +222,8 @@ async function http() {
     if (variants.includes('floor: req.session assigned only')) pairs.push(['floor: req.session assigned only', 'express-session + MemoryStore'])
     if (variants.includes("floor: express-session's contract only")) pairs.push(["floor: express-session's contract only", 'express-session + MemoryStore'])
     if (variants.includes('sessionware + FileStore')) pairs.push(['sessionware + FileStore', 'express-session + session-file-store'])
+    const compared = 'sessionware (BENCH_COMPARE_DIST) + MemoryStore'
+    if (variants.includes(compared)) pairs.push([compared, 'express-session + MemoryStore'], ['sessionware + MemoryStore', compared])
     const ratios = {}
     for (const [ours, theirs] of pairs) {
       ratios[`${ours} / ${theirs}`] = {

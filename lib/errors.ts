@@ -18,6 +18,8 @@ export type SessionErrorCode =
   | 'ETIMEDOUT'
   /** `userKey` is not set, or the store has neither a user index nor `all()`. */
   | 'ENOUSERINDEX'
+  /** `serialize`: another request of the same session held it longer than the wait allows. */
+  | 'ESESSIONBUSY'
 
 /**
  * The one error type sessionware raises. `code` is stable; `message` keeps

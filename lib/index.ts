@@ -54,6 +54,10 @@ namespace session {
   export type CookieOptions = types.CookieOptions
   export type CookieData = types.CookieData
   export type SessionRecord = types.SessionRecord
+  /** What one request changed in its session, for a store's optional `merge`. */
+  export type SessionPatch = types.SessionPatch
+  /** What a store's `merge` did: `'merged'`, `'created'` or `'gone'`. */
+  export type MergeOutcome = types.MergeOutcome
   /**
    * Any store sessionware can use. Callback stores (express-session's contract),
    * promise stores (`async get(sid)`) and stores that do both are all accepted.

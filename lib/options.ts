@@ -11,7 +11,8 @@ const KNOWN: readonly string[] = Object.freeze([
   'secret', 'cookie', 'genid', 'name', 'key', 'proxy', 'resave', 'rolling', 'saveUninitialized', 'store', 'unset', 'onSaveError',
   'maxAge', 'httpOnly', 'secure', 'sameSite', 'domain', 'path', 'driver', 'lifetime', 'files', 'redis',
   'autoCommit', 'renew', 'renewAfter', 'renewGrace', 'storeTtl',
-  'idleTimeout', 'absoluteTimeout', 'storeTimeout', 'userKey', 'maxSessionsPerUser'
+  'idleTimeout', 'absoluteTimeout', 'storeTimeout', 'userKey', 'maxSessionsPerUser',
+  'serialize', 'maxRequestTime'
 ])
 
 /** Options of the Bun session libraries that mean nothing here, and why. */
@@ -53,6 +54,10 @@ export interface ResolvedOptions {
   maxSessionsPerUser: number | undefined
   /** Whether records carry lifetime metadata (lib/core/meta.ts): any of the timeouts, or `userKey`. */
   tracksMeta: boolean
+
+  /** `serialize`: the longest wait in ms, or 0 for no serialization. */
+  serializeWait: number
+  maxRequestTime: number
 }
 
 /** Apply express-session's defaults, with its validation and error messages. */
@@ -121,6 +126,15 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
   if (maxSessionsPerUser !== undefined && (!userKey || !Number.isInteger(maxSessionsPerUser))) {
     throw new TypeError('maxSessionsPerUser option must be a whole number, and needs the userKey option')
   }
+  const serialize = opts.serialize
+  const serializeWait = serialize === true ? 10_000 : serialize === false || serialize == null ? 0 : Number(serialize)
+  if (!(serializeWait >= 0) || !Number.isFinite(serializeWait)) {
+    throw new TypeError('serialize option must be true, false or a number of milliseconds')
+  }
+  const maxRequestTime = opts.maxRequestTime === undefined ? 60_000 : Number(opts.maxRequestTime)
+  if (!(maxRequestTime > 0) || !Number.isFinite(maxRequestTime)) {
+    throw new TypeError('maxRequestTime option must be a positive number of milliseconds')
+  }
 
   return {
     idleTimeout,
@@ -143,7 +157,9 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedOptions {
     autoCommit: opts.autoCommit !== false,
     renewAfter: opts.renew ? duration(opts.renewAfter, 3600_000, 'renewAfter') : undefined,
     renewGrace: duration(opts.renewGrace, 30_000, 'renewGrace'),
-    storeTtl: storeTtl(opts.storeTtl)
+    storeTtl: storeTtl(opts.storeTtl),
+    serializeWait,
+    maxRequestTime
   }
 }
 

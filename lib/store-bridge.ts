@@ -20,6 +20,8 @@ export interface BridgedStore {
   userSessions(user: string): Promise<Record<string, SessionRecord>>
   /** Every session (the fallback of stores without a user index). */
   all(): Promise<Record<string, SessionRecord>>
+  /** Call an optional method the store has (see `canMerge`, `canLease`), with its convention and the timeout. */
+  optional<T>(method: OptionalMethod, args: unknown[], req?: unknown): Promise<T>
 }
 
 export interface BridgeOptions {
@@ -31,7 +33,10 @@ export interface BridgeOptions {
   onTimeout?: (method: Method, sid: string | undefined, req: unknown) => void
 }
 
-export type Method = 'get' | 'set' | 'destroy' | 'touch' | 'userSessions' | 'all'
+export type Method = 'get' | 'set' | 'destroy' | 'touch' | 'userSessions' | 'all' | OptionalMethod
+
+/** The optional methods of concurrent saves: `merge`, and `serialize`'s `lease` and `release`. */
+export type OptionalMethod = 'merge' | 'lease' | 'release'
 
 /** The unit a promise store gets lifetimes in (`SessionOptions.storeTtl`). */
 export type TtlUnit = 'ms' | 'seconds'
@@ -103,6 +108,7 @@ export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}
     },
     userIndex: () =>
       typeof (store as any).userSessions === 'function' ? 'index' : typeof store.all === 'function' ? 'all' : 'none',
+    optional: (method, args, req) => call(method, args, req),
     userSessions: (user) => call<Record<string, SessionRecord>>('userSessions', [user]).then(orEmpty),
     all: () => call<Record<string, SessionRecord>>('all', []).then(orEmpty)
   }
@@ -147,4 +153,27 @@ function orEmpty(result: unknown): Record<string, SessionRecord> {
   const keyed: Record<string, SessionRecord> = Object.create(null)
   for (const record of result) if (record && typeof record.id === 'string') keyed[record.id] = record
   return keyed
+}
+
+// The optional store methods of concurrent saves (issue "never lose each
+// other's changes"): merge, lease and release. Kept apart from bridgeStore.
+
+/**
+ * Whether the store's own `merge` may stand in for a read-merge-write: it has
+ * one, and its `get`, `set` and `destroy` are those of the object that
+ * defines `merge`. A `set` replaced on the instance after mounting (a spy, a
+ * wrapper) or overridden by a subclass that kept the parent's `merge` would
+ * otherwise never see the write: then the middleware reads, merges and writes
+ * through `get` and `set` as they are.
+ */
+export function canMerge(store: SessionStoreLike): boolean {
+  if (typeof store.merge !== 'function') return false
+  let owner: any = store
+  while (owner && !Object.prototype.hasOwnProperty.call(owner, 'merge')) owner = Object.getPrototypeOf(owner)
+  return owner && store.get === owner.get && store.set === owner.set && store.destroy === owner.destroy
+}
+
+/** Whether the store can lease a session across processes (`serialize`). */
+export function canLease(store: SessionStoreLike): boolean {
+  return typeof store.lease === 'function' && typeof store.release === 'function'
 }

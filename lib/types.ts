@@ -49,7 +49,48 @@ export interface SessionStoreLike {
   /** See `UserIndexStore`. */
   userSessions?(user: string, callback?: Callback<Record<string, SessionRecord>>): unknown
   on?(event: string, listener: (...args: any[]) => void): unknown
+  /**
+   * Optional: apply `patch` to the stored record atomically (see `SessionPatch`).
+   * Used by the middleware only while the store's `get`, `set` and `destroy`
+   * are those of the class that defines `merge` (a method replaced on the
+   * instance or overridden by a subclass is then honoured through a
+   * read-merge-write with it instead).
+   */
+  merge?(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): unknown
+  /**
+   * Optional: take the store-wide lease of `sid` for `ms` milliseconds
+   * (`serialize` across processes). Answers a token, or null when another holds it.
+   */
+  lease?(sid: string, ms: number, callback?: Callback<string | null>): unknown
+  /** Optional: give back the lease `token` of `sid` (only if it is still that one). */
+  release?(sid: string, token: string, callback?: Callback): unknown
 }
+
+/**
+ * What one request changed in its session, applied by `store.merge` to the
+ * record as it is in the store at that moment, so that concurrent requests of
+ * one session keep each other's changes.
+ */
+export interface SessionPatch {
+  /** Top-level keys the request set or changed (deep compare with what it loaded), with their new values (JSON data). */
+  set: Record<string, unknown>
+  /** Top-level keys the request deleted. */
+  unset: string[]
+  /** The session's cookie now: it replaces the stored one (and gives the record's expiry). */
+  cookie: CookieData
+  /**
+   * The whole session: what is stored when the store has no record of `sid`
+   * (it expired meanwhile) and the ID was not destroyed recently.
+   */
+  record: SessionRecord
+}
+
+/**
+ * What a merge did: `'merged'` into the stored record, `'created'` the whole
+ * record (none was stored), or nothing because the ID was destroyed recently
+ * (`'gone'`: no resurrection).
+ */
+export type MergeOutcome = 'merged' | 'created' | 'gone'
 
 /**
  * Options accepted by `session(options)`: express-session 1.19's, one for
@@ -175,6 +216,23 @@ export interface SessionOptions {
   userKey?: string
   /** With `userKey`: the most sessions one user may have; a new one ends the oldest. Default: no limit. */
   maxSessionsPerUser?: number
+
+  /**
+   * Requests that carry the same session wait for each other, from load to
+   * save: `true` (wait at most 10 s) or the longest wait in ms. Within a
+   * process for every store; across processes on stores with `lease`
+   * (RedisStore). A request that cannot get its session in time gets
+   * `next(err)` with `code: 'ESESSIONBUSY'`. New sessions never wait.
+   * Default `false`: requests run concurrently, and their changes are merged.
+   */
+  serialize?: boolean | number
+  /**
+   * The longest a request may take, in ms (default 60 000). A destroyed or
+   * regenerated session's ID is remembered as gone at least this long, so no
+   * slower request that loaded it can write it back; a `serialize` lease lasts
+   * this long when its process dies without releasing it.
+   */
+  maxRequestTime?: number
 }
 
 /**

@@ -5,7 +5,8 @@ import { attempt, settle, type Callback } from '../lib/callback'
 import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import type { SessionRecord } from '../lib/types'
+import { applyPatch } from '../lib/core/changes'
+import type { MergeOutcome, SessionPatch, SessionRecord } from '../lib/types'
 
 export interface FileStoreOptions {
   /** The directory sessions are kept in; created (mode 0700) if missing. Default `./sessions`. */
@@ -26,6 +27,11 @@ export interface FileStoreOptions {
    * (inode, size and mtime) on every read, so writes by other processes are always seen.
    */
   cacheSize?: number
+  /**
+   * How long a destroyed ID is remembered as gone, in ms (default 60 000): its file then holds a
+   * tombstone, and a later `merge` of it, from this process or another, writes nothing.
+   */
+  tombstoneMs?: number
 }
 
 /** bun-router's spelling: `fileStore({ path, encoding, fileExtension })`. */
@@ -33,10 +39,20 @@ export function fileStore(options?: FileStoreOptions): FileStore {
   return new FileStore(options)
 }
 
-/** What a session file holds: its expiry (epoch ms, `null` for never) and the record as set. */
+/**
+ * What a session file holds: its expiry (epoch ms, `null` for never) and the record as set; or,
+ * for a destroyed session, `gone: true` until `expires` (a tombstone: no record).
+ */
 interface SessionFile {
   expires: number | null
   session: SessionRecord
+  gone?: undefined
+}
+
+interface Tombstone {
+  expires: number
+  gone: true
+  session?: undefined
 }
 
 interface CachedFile {
@@ -64,6 +80,10 @@ const TEMP_PREFIX = '.tmp-'
 // directory never lose each other's entries, and no index file is ever rewritten.
 const USERS_DIR = '.users'
 const TEMP_MAX_AGE = 60_000
+const LOCK_PREFIX = '.lock-'
+// A lock file older than this was left by a crashed process (a merge holds it for milliseconds).
+const LOCK_STALE_MS = 5_000
+const LOCK_WAIT_MS = 10_000
 const CACHE_MAX_TEXT = 16 * 1024
 const BATCH = 64
 const ENCODINGS: readonly string[] = Object.freeze(['utf8', 'utf-8', 'utf16le', 'utf-16le', 'ucs2', 'ucs-2'])
@@ -86,6 +106,7 @@ export class FileStore extends Store {
   private readonly encoding: BufferEncoding
   private readonly fsync: boolean
   private readonly cacheSize: number
+  private readonly tombstoneMs: number
   private readonly cache = new Map<string, CachedFile>()
   private readonly queues = new Map<string, Promise<unknown>>()
   private readonly pending = new Map<string, PendingWrite>()
@@ -106,6 +127,7 @@ export class FileStore extends Store {
     if (!ENCODINGS.includes(this.encoding)) throw new TypeError(`encoding must be utf8 or utf16le: ${this.encoding}`)
     this.fsync = Boolean(options.fsync)
     this.cacheSize = options.cacheSize === undefined ? 1000 : Math.max(0, options.cacheSize)
+    this.tombstoneMs = options.tombstoneMs === undefined ? 60_000 : Math.max(0, options.tombstoneMs)
     this.ready = this.makeDir()
     const interval = options.reapInterval === undefined ? 3600_000 : options.reapInterval
     if (interval && interval > 0) {
@@ -140,16 +162,59 @@ export class FileStore extends Store {
     return settle(work, done)
   }
 
-  /** Remove a session, and its entry in the user index. */
+  /**
+   * Remove a session, and its entry in the user index. Its file keeps a tombstone for `tombstoneMs`
+   * (read as no session), written under the file's cross-process lock, so that no merge in flight
+   * writes the session back.
+   */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    const work = this.withFile(sid, (file) =>
-      this.serial(file, async () => {
-        const stored = await this.readFile(file).catch(() => undefined)
-        await removeFile(file)
-        await this.unlink(file, stored ? recordMeta(stored.session)?.user : undefined)
-      }),
+    const work = this.withFile(
+      sid,
+      (file) =>
+        this.serial(file, async () => {
+          const stored = await this.readFile(file).catch(() => undefined)
+          if (this.tombstoneMs <= 0) await removeFile(file)
+          else await this.locked(file, () => this.write(file, JSON.stringify({ expires: Date.now() + this.tombstoneMs, gone: true })))
+          await this.unlink(file, stored && !stored.gone ? recordMeta(stored.session)?.user : undefined)
+        }),
       noop
     )
+    return settle(work, callback)
+  }
+
+  /**
+   * Apply a request's changes to the record as stored now: under this process's queue for the
+   * file and a lock file (`.lock-<name>`, O_EXCL) shared with every process using the directory.
+   * A missing record is stored whole, unless the file holds a tombstone (`'gone'`).
+   */
+  merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
+    const work = attempt(() => {
+      // Taken now, as set does: later changes of the caller's objects are not stored.
+      const whole = toJson(sid, patch.record, this.ttl)
+      const changes = JSON.parse(JSON.stringify({ set: patch.set, unset: patch.unset, cookie: patch.cookie }))
+      return this.withFile(
+        sid,
+        (file) =>
+          this.serial(file, () =>
+            this.locked(file, async (): Promise<MergeOutcome> => {
+              const stored = await this.readFile(file)
+              if (stored && stored.gone && !isExpired(stored)) return 'gone'
+              if (!stored || stored.gone || isExpired(stored)) {
+                await this.write(file, whole)
+                await this.link(file, recordMeta(patch.record)?.user)
+                return 'created'
+              }
+              const merged = applyPatch(stored.session, changes)
+              await this.write(file, toJson(sid, merged, this.ttl))
+              await this.link(file, recordMeta(merged)?.user)
+              return 'merged'
+            })
+          ),
+        () => {
+          throw invalidSid(sid)
+        }
+      )
+    })
     return settle(work, callback)
   }
 
@@ -320,7 +385,7 @@ export class FileStore extends Store {
   /** Rewrite a live session file with a new cookie (or just a new ttl). */
   private async retouch(sid: string, file: string, cookie: SessionRecord['cookie'] | undefined): Promise<void> {
     const stored = await this.readFile(file)
-    if (!stored || isExpired(stored)) return
+    if (!stored || stored.gone || isExpired(stored)) return
     const record = cookie ? { ...stored.session, cookie } : stored.session
     await this.write(file, toJson(sid, record, this.ttl))
     await this.link(file, recordMeta(record)?.user)
@@ -329,7 +394,7 @@ export class FileStore extends Store {
   /** A live record, or null; an expired or corrupt file is removed. */
   private async readLive(file: string): Promise<SessionRecord | null> {
     const stored = await this.readFile(file)
-    if (stored && !isExpired(stored)) return stored.session
+    if (stored && !isExpired(stored)) return stored.gone ? null : stored.session
     if (stored !== undefined) {
       // Re-checked inside the write queue, so a fresh write is never the one removed; best effort.
       await this.serial(file, async () => {
@@ -377,7 +442,7 @@ export class FileStore extends Store {
   }
 
   /** The parsed file; `undefined` when there is none, `null` when it is corrupt. */
-  private async readFile(file: string): Promise<SessionFile | null | undefined> {
+  private async readFile(file: string): Promise<SessionFile | Tombstone | null | undefined> {
     let text: string
     try {
       const cached = this.cache.get(file)
@@ -433,6 +498,40 @@ export class FileStore extends Store {
     if (this.cacheSize && json.length <= CACHE_MAX_TEXT) {
       if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string)
       this.cache.set(file, { ino: written.ino, mtimeMs: written.mtimeMs, size: written.size, text: json })
+    }
+  }
+
+  /**
+   * Run `work` holding the file's lock file, created with O_EXCL: one process at a time. A lock
+   * older than LOCK_STALE_MS was left by a crashed process and is broken.
+   */
+  private async locked<T>(file: string, work: () => Promise<T>): Promise<T> {
+    const lock = this.path + path.sep + LOCK_PREFIX + path.basename(file)
+    const deadline = Date.now() + LOCK_WAIT_MS
+    for (let pause = 1; ; pause = Math.min(pause * 2, 20)) {
+      try {
+        const fd = await step<number>((done) => fs.open(lock, WRITE_FLAGS, 0o600, done))
+        await step<void>((done) => fs.close(fd, done))
+        break
+      } catch (err: any) {
+        if (err.code === 'ENOENT') {
+          await (this.ready = this.makeDir())
+          continue
+        }
+        if (err.code !== 'EEXIST') throw err
+        const stat = await lstat(lock).catch(() => undefined)
+        if (stat && Date.now() - stat.mtimeMs > LOCK_STALE_MS) {
+          await removeFile(lock)
+          continue
+        }
+        if (Date.now() > deadline) throw Object.assign(new Error(`FileStore: ${lock} is held by another process`), { code: 'ELOCKED' })
+        await new Promise((resolve) => setTimeout(resolve, pause * (0.5 + Math.random())))
+      }
+    }
+    try {
+      return await work()
+    } finally {
+      await removeFile(lock)
     }
   }
 
@@ -508,19 +607,20 @@ function toJson(sid: string, session: SessionRecord, lifetime: number): string {
   }
 }
 
-function parseSessionFile(text: string): SessionFile | null {
+function parseSessionFile(text: string): SessionFile | Tombstone | null {
   let data: any
   try {
     data = JSON.parse(text)
   } catch {
     return null
   }
+  if (isObject(data) && data.gone === true) return typeof data.expires === 'number' ? (data as Tombstone) : null
   if (!isObject(data) || !isRecord(data.session)) return null
   if (data.expires !== null && typeof data.expires !== 'number') return null
   return data as SessionFile
 }
 
-function isExpired(file: SessionFile): boolean {
+function isExpired(file: SessionFile | Tombstone): boolean {
   return file.expires !== null && file.expires <= Date.now()
 }
 
@@ -590,9 +690,9 @@ function removeFile(file: string): Promise<void> {
   return step<void>((done) => fs.unlink(file, (err) => done(err && err.code !== 'ENOENT' ? err : null)))
 }
 
-/** Remove a temp file not written to for a minute: its writer has crashed. */
+/** Remove a temp or lock file not written to for a minute: its writer has crashed. */
 async function removeStaleTemp(name: string, file: string, now: number): Promise<void> {
-  if (!name.startsWith(TEMP_PREFIX)) return
+  if (!name.startsWith(TEMP_PREFIX) && !name.startsWith(LOCK_PREFIX)) return
   const stat = await lstat(file).catch(() => undefined)
   if (stat && now - stat.mtimeMs > TEMP_MAX_AGE) await removeFile(file)
 }

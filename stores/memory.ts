@@ -2,7 +2,8 @@ import { attempt, settle, type Callback } from '../lib/callback'
 import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import type { SessionRecord } from '../lib/types'
+import { applyPatch, spliceJson } from '../lib/core/changes'
+import type { MergeOutcome, SessionPatch, SessionRecord } from '../lib/types'
 
 export interface MemoryStoreOptions {
   /** The most sessions kept; past it the least recently written one is evicted (an `evict` event is emitted). */
@@ -11,6 +12,8 @@ export interface MemoryStoreOptions {
   ttl?: number
   /** How often expired sessions are swept, in ms (default 60 000); `0` or `false` turns sweeping off. */
   sweepInterval?: number | false
+  /** How long a destroyed ID is remembered as gone, in ms (default 60 000): a later `merge` of it writes nothing. */
+  tombstoneMs?: number
 }
 
 interface Entry {
@@ -43,6 +46,9 @@ export class MemoryStore extends Store {
   private readonly users = new Map<string, Set<string>>()
   private readonly max: number
   private readonly ttl: number | undefined
+  /** Destroyed IDs, to when (epoch ms) they are forgotten. */
+  private readonly tombstones = new Map<string, number>()
+  private readonly tombstoneMs: number
   private sweepTimer: ReturnType<typeof setInterval> | undefined
   private sweeping: Promise<void> | undefined
 
@@ -50,6 +56,7 @@ export class MemoryStore extends Store {
     super()
     this.max = options.max && options.max > 0 ? options.max : Infinity
     this.ttl = options.ttl
+    this.tombstoneMs = options.tombstoneMs === undefined ? 60_000 : Math.max(0, options.tombstoneMs)
     const interval = options.sweepInterval === undefined ? 60_000 : options.sweepInterval
     if (interval && interval > 0) {
       this.sweepTimer = setInterval(() => void this.sweep(), interval)
@@ -92,6 +99,45 @@ export class MemoryStore extends Store {
       attempt(() => {
         checkSid(sid)
         this.remove(sid)
+        if (this.tombstoneMs > 0) this.tombstones.set(sid, Date.now() + this.tombstoneMs)
+      }),
+      callback
+    )
+  }
+
+  /**
+   * Apply a request's changes to the record as stored now, in one step. A
+   * missing record is stored whole, unless the ID was destroyed within
+   * `tombstoneMs` (`'gone'`: nothing is written).
+   */
+  merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
+    return settle(
+      attempt(() => {
+        const entry = this.live(sid)
+        if (!entry) {
+          if (this.isGone(sid)) return 'gone'
+          this.write(sid, patch.record, this.ttl)
+          return 'created'
+        }
+        // The stored text with the changed members replaced: the others are neither parsed nor written anew.
+        let json: string | undefined
+        try {
+          json = spliceJson(entry.json, patch)
+        } catch (err) {
+          throw serializeError(sid, err)
+        }
+        if (json === undefined) this.write(sid, applyPatch(recordOf(entry), patch), this.ttl)
+        else {
+          entry.json = json
+          entry.cookieJson = undefined
+          entry.expires = expiryOf(patch as unknown as SessionRecord, this.ttl)
+          this.link(sid, entry, recordMeta(patch.record)?.user)
+          if (this.max !== Infinity) {
+            this.sessions.delete(sid)
+            this.sessions.set(sid, entry)
+          }
+        }
+        return 'merged'
       }),
       callback
     )
@@ -178,7 +224,20 @@ export class MemoryStore extends Store {
         return
       }
     }
+    this.sweepTombstones(now)
     done()
+  }
+
+  private sweepTombstones(now: number): void {
+    for (const [sid, until] of this.tombstones) if (until <= now) this.tombstones.delete(sid)
+  }
+
+  private isGone(sid: string): boolean {
+    const until = this.tombstones.get(sid)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.tombstones.delete(sid)
+    return false
   }
 
   private live(sid: string): Entry | undefined {

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto'
+import { createHash, randomBytes } from 'crypto'
 import { createRequire } from 'module'
 import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
@@ -7,7 +7,8 @@ import { debug } from '../lib/debug'
 import { Deadlines } from '../lib/deadlines'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
-import type { SessionRecord } from '../lib/types'
+import type { MergeOutcome, SessionPatch, SessionRecord } from '../lib/types'
+import { MERGE_SCRIPT, RELEASE_SCRIPT } from './redis-scripts'
 
 /**
  * A Redis client, duck-typed: node-redis v4+ (`sendCommand`), ioredis
@@ -61,6 +62,16 @@ export interface RedisStoreOptions {
    * `false` turns it off (every command then waits up to `timeout`).
    */
   breaker?: { failures?: number; cooldown?: number } | false
+  /**
+   * How long a destroyed ID is remembered as gone, in ms (default 60 000): a key
+   * `<tombstonePrefix><id>` with that expiry, and a later `merge` of the ID, from
+   * any process, writes nothing.
+   */
+  tombstoneMs?: number
+  /** Key prefix of tombstones (default `gone:` + prefix). */
+  tombstonePrefix?: string
+  /** Key prefix of `serialize` leases (default `lock:` + prefix). */
+  leasePrefix?: string
 }
 
 /** bun-router's spelling: `redisStore({ client, prefix, ttl })`, or `redisStore({ prefix, ttl })` with a client of its own. */
@@ -91,6 +102,9 @@ export class RedisStore extends Store {
   /** A client this store made (and so closes), else `undefined`. */
   private readonly ownClient: OwnClient | undefined
   private readonly breaker: Breaker | undefined
+  readonly tombstonePrefix: string
+  readonly leasePrefix: string
+  private readonly tombstoneMs: number
 
   constructor(options: RedisStoreOptions = {}) {
     super()
@@ -109,6 +123,9 @@ export class RedisStore extends Store {
       const { failures = 3, cooldown = 1000 } = options.breaker || {}
       this.breaker = new Breaker(Math.max(1, failures), Math.max(0, cooldown))
     }
+    this.tombstonePrefix = options.tombstonePrefix ?? 'gone:' + this.prefix
+    this.leasePrefix = options.leasePrefix ?? 'lock:' + this.prefix
+    this.tombstoneMs = options.tombstoneMs === undefined ? 60_000 : Math.max(0, options.tombstoneMs)
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
@@ -131,14 +148,70 @@ export class RedisStore extends Store {
       const user = recordMeta(session)?.user
       if (user === undefined) return this.run(['SET', key, json, 'EX', String(ttl)], noop)
       // The record and its user index entry, in one round trip.
-      return this.script(SET_LINKED, [key, this.userPrefix + user], [json, String(ttl), sid])
+      return this.script(SET_LINKED, [key, this.userPrefix + user], [json, String(ttl), sid]).then(noop)
     })
     return settle(work, callback)
   }
 
-  /** Remove a session, and its entry in the user index (read from the record inside Redis: one round trip). */
+  /**
+   * Remove a session and its entry in the user index (read from the record inside Redis), and
+   * remember its ID as gone for `tombstoneMs`: one script.
+   */
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.script(DESTROY_LINKED, [this.key(sid)], [this.userPrefix, sid])), callback)
+    const work = attempt(() =>
+      this.script(DESTROY_LINKED, [this.key(sid), this.tombstonePrefix + sid], [this.userPrefix, sid, String(this.tombstoneMs)]).then(noop)
+    )
+    return settle(work, callback)
+  }
+
+  /**
+   * Apply a request's changes to the record as stored now, in one round trip: a
+   * server-side script splices the changed top-level keys into the stored JSON
+   * (other keys keep their bytes). A missing record is stored whole, unless
+   * the ID was destroyed within `tombstoneMs` (`'gone'`).
+   */
+  merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
+    const work = attempt((): Promise<MergeOutcome> => {
+      const key = this.key(sid)
+      let whole: string
+      const args: string[] = []
+      try {
+        whole = JSON.stringify(patch.record)
+        args.push('', JSON.stringify(patch.cookie), whole, String(Object.keys(patch.set).length))
+        for (const name of Object.keys(patch.set)) args.push(JSON.stringify(name), JSON.stringify(patch.set[name]) ?? 'null')
+        for (const name of patch.unset) args.push(JSON.stringify(name))
+      } catch (err) {
+        throw serializeError(sid, err)
+      }
+      const ttl = this.ttlOf(patch.record)
+      // An already expired session is removed rather than stored, as set does.
+      if (ttl <= 0) return this.run(['DEL', key], () => 'merged' as const)
+      args[0] = String(ttl)
+      const merged = this.script<MergeOutcome>(MERGE, [key, this.tombstonePrefix + sid], args)
+      // The user index (userKey) follows the record's user: linked as set and touch link it.
+      const user = recordMeta(patch.record)?.user
+      if (user === undefined) return merged
+      return merged.then((outcome) =>
+        outcome === 'gone' ? outcome : this.script(TOUCH_LINKED, [key, this.userPrefix + user], [String(ttl), sid]).then(() => outcome)
+      )
+    })
+    return settle(work, callback)
+  }
+
+  /** `serialize` across processes: take the session's lease for `ms` (SET NX PX); a token, or null when it is held. */
+  lease(sid: string, ms: number, callback?: Callback<string | null>): Promise<string | null> {
+    const work = attempt(() => {
+      const token = randomBytes(12).toString('base64url')
+      const key = this.leasePrefix + (checkSid(sid), sid)
+      return this.run(['SET', key, token, 'NX', 'PX', String(Math.max(1, Math.ceil(ms)))], (reply) => (reply ? token : null))
+    })
+    return settle(work, callback)
+  }
+
+  /** Give a lease back, if it is still the one `token` names (an expired lease may be someone else's now). */
+  release(sid: string, token: string, callback?: Callback): Promise<void> {
+    const work = attempt(() => this.script(RELEASE, [this.leasePrefix + (checkSid(sid), sid)], [token]).then(noop))
+    return settle(work, callback)
   }
 
   /** Refresh the expiry only: an EXPIRE, never a rewrite of the data (and the user index's expiry with it). */
@@ -148,7 +221,7 @@ export class RedisStore extends Store {
       const ttl = String(Math.max(1, this.ttlOf(session)))
       const user = recordMeta(session)?.user
       if (user === undefined) return this.run(['EXPIRE', key, ttl], noop)
-      return this.script(TOUCH_LINKED, [key, this.userPrefix + user], [ttl, sid])
+      return this.script(TOUCH_LINKED, [key, this.userPrefix + user], [ttl, sid]).then(noop)
     })
     return settle(work, callback)
   }
@@ -225,11 +298,11 @@ export class RedisStore extends Store {
   }
 
   /** Run a script by its SHA-1 (EVALSHA); Redis without it cached (a restart, SCRIPT FLUSH) gets its source once. */
-  private script(script: Script, keys: string[], args: string[]): Promise<void> {
+  private script<T = unknown>(script: Script, keys: string[], args: string[]): Promise<T> {
     const tail = [String(keys.length), ...keys, ...args]
-    return this.run(['EVALSHA', script.sha, ...tail], noop).catch((err) => {
+    return this.run<T>(['EVALSHA', script.sha, ...tail]).catch((err) => {
       if (!/NOSCRIPT/.test(String(err && err.message))) throw err
-      return this.run(['EVAL', script.source, ...tail], noop)
+      return this.run<T>(['EVAL', script.source, ...tail])
     })
   }
 
@@ -252,7 +325,11 @@ export class RedisStore extends Store {
     do {
       const [next, batch] = (await this.run(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(this.scanCount)])) as [unknown, unknown[]]
       cursor = String(next)
-      for (const key of batch) keys.add(String(key))
+      for (const key of batch) {
+        const name = String(key)
+        // With a prefix that covers them (an empty one, say), tombstones and leases are no sessions.
+        if (!name.startsWith(this.tombstonePrefix) && !name.startsWith(this.leasePrefix)) keys.add(name)
+      }
     } while (cursor !== '0')
     return [...keys]
   }
@@ -373,8 +450,8 @@ const TOUCH_LINKED = Object.freeze(script(`if redis.call('EXPIRE', KEYS[1], ARGV
 end
 return 1`))
 
-// KEYS: the session. ARGV: the user index's prefix, the session's ID. Only a
-// record that names a user is decoded.
+// KEYS: the session, its tombstone. ARGV: the user index's prefix, the session's ID, the
+// tombstone's life in ms (0: none). Only a record that names a user is decoded.
 const DESTROY_LINKED = Object.freeze(script(`local raw = redis.call('GET', KEYS[1])
 if raw and string.find(raw, '"sessionware"', 1, true) then
   local ok, record = pcall(cjson.decode, raw)
@@ -383,7 +460,11 @@ if raw and string.find(raw, '"sessionware"', 1, true) then
     if type(user) == 'string' then redis.call('SREM', ARGV[1] .. user, ARGV[2]) end
   end
 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
 return redis.call('DEL', KEYS[1])`))
+
+const MERGE = Object.freeze(script(MERGE_SCRIPT))
+const RELEASE = Object.freeze(script(RELEASE_SCRIPT))
 
 function noop(): void {}
 

@@ -46,6 +46,8 @@ function holdResponse(engine: SessionEngine, state: RequestSession, req: any, re
   // req.session.regenerate() and destroy() return promises, and do on Express
   // what bun-router's req.regenerateSession() and destroySession() do.
   addFlash(req)
+  // serialize: a client that goes away before the response ends gives the session back too.
+  if (state.lock) res.once('close', () => state.release())
   const hold = new ResponseHold(engine, state, next, res.writeHead, res.end)
   res.writeHead = function writeHead(this: ServerResponse, statusCode: number, reason?: any, headers?: any) {
     return hold.writeHead(this, statusCode, reason, headers)

@@ -74,8 +74,13 @@ export function webSession(options?: SessionOptions): WebSessions {
 
   async function commit<R extends Response | undefined>(request: Request, response: R): Promise<R> {
     const state = loaded.get(request)
-    if (!state || !response) return response
+    if (!state) return response
     loaded.delete(request)
+    if (!response) {
+      // No Response (a WebSocket upgrade): nothing is committed; serialize's hold is given back.
+      state.release()
+      return response
+    }
     return finish(state, response)
   }
 
@@ -92,8 +97,20 @@ export function webSession(options?: SessionOptions): WebSessions {
     handler: (request: SessionRequest) => R | Promise<R>
   ): Promise<R> {
     const state = await start(request)
-    const response = await handler(request as SessionRequest)
-    return state && response ? (finish(state, response as Response) as Promise<R>) : response
+    let response: R
+    try {
+      response = await handler(request as SessionRequest)
+    } catch (err) {
+      // serialize: a handler that throws gives its session back.
+      state?.release()
+      throw err
+    }
+    if (!state) return response
+    if (!response) {
+      state.release()
+      return response
+    }
+    return finish(state, response as Response) as Promise<R>
   }
 
   return {

@@ -3,9 +3,12 @@ import { SessionError } from '../errors'
 import { SessionEvents, type ExpiryReason } from '../events'
 import type { ResolvedOptions } from '../options'
 import { serializeError } from '../record'
+import { SessionMerger } from '../merger'
 import { SessionService } from '../service'
+import { SessionLocks, type SessionLock } from '../session-locks'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
 import type { CookieOptions, SessionRecord } from '../types'
+import { changedKeys } from './changes'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
 import { cookieVerdict, isModified, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { cookieMeta, recordMeta, setCookieMeta, userOf, writeMeta, type SessionMeta } from './meta'
@@ -44,6 +47,7 @@ export interface Commit {
 
 const NOTHING: Commit = Object.freeze({})
 
+
 /**
  * Call `done` with the commit's first problem (its own error, else the
  * store's), or `undefined`, once its work has settled: at once when there is
@@ -74,6 +78,10 @@ export class SessionEngine {
   readonly events = new SessionEvents()
   /** `middleware.service`. */
   readonly service: SessionService
+  /** Saves of loaded sessions (merged), and the IDs destroyed here. */
+  readonly merger: SessionMerger
+  /** `serialize`: undefined when off. */
+  readonly locks: SessionLocks | undefined
   private readonly signer: Signer | undefined
   // Signers for `req.secret` values (cookie-parser), by secret; at most a few.
   private readonly requestSigners = new Map<string, Signer>()
@@ -92,6 +100,8 @@ export class SessionEngine {
       }
     })
     this.service = new SessionService(undefined, this)
+    this.merger = new SessionMerger(this.store, options.maxRequestTime)
+    this.locks = options.serializeWait > 0 ? new SessionLocks(this.store, options.serializeWait, options.maxRequestTime) : undefined
     this.signer = options.secrets && new Signer(options.secrets)
     const store = options.store
     if (typeof store.on === 'function') {
@@ -137,8 +147,27 @@ export class SessionEngine {
       state.generate()
       return state
     }
+    if (this.locks) return this.startSerialized(state, cookieId, this.locks)
     debug('fetching %s', cookieId)
+    state.mark = this.merger.mark()
     return this.store.get(cookieId, req).then((record) => state.load(record))
+  }
+
+  /** `serialize`: wait for the session, then load it; the lock is given back on failure. */
+  private startSerialized(state: RequestSession, cookieId: string, locks: SessionLocks): Promise<RequestSession> {
+    debug('waiting for %s (serialize)', cookieId)
+    return locks.acquire(cookieId).then((lock) => {
+      state.lock = lock
+      debug('fetching %s', cookieId)
+      state.mark = this.merger.mark()
+      return this.store.get(cookieId, state.req).then(
+        (record) => state.load(record),
+        (err) => {
+          state.release()
+          throw err
+        }
+      )
+    })
   }
 
   /** Give `req` a brand-new session with a new ID (also `store.generate`). */
@@ -238,7 +267,13 @@ export class RequestSession implements SessionHost {
    * every property read is a slow lookup (its hidden class is new each time).
    */
   id: string | undefined
+  /** What the merger's `mark()` gave when the session was read. */
+  mark = 0
+  /** `serialize`: the request's hold on its session. */
+  lock: SessionLock | undefined
   private loaded = false
+  /** The data's JSON that a merge compares with: as loaded, reloaded or last merged. */
+  private mergeBase: string | undefined
   private originalId: string | undefined
   private originalJson: string | undefined
   private originalCookie: CookieShape | undefined
@@ -363,6 +398,8 @@ export class RequestSession implements SessionHost {
         return newId
       })
     engine.renewing.set(oldId, work)
+    // The old ID now holds a forward: no slower request of this process that loaded it may merge into it or touch it.
+    engine.merger.destroyed(oldId)
     const forget = () => void engine.renewing.delete(oldId)
     work.then(forget, forget)
     return work.then(() => this)
@@ -408,6 +445,7 @@ export class RequestSession implements SessionHost {
     try {
       session = this.currentSession()
     } catch (err) {
+      this.release()
       return { error: err }
     }
     const autoCommit = this.engine.options.autoCommit
@@ -416,12 +454,14 @@ export class RequestSession implements SessionHost {
       const facts = this.facts(undefined, undefined, id)
       if (storeAction(rules, facts) === 'destroy') {
         debug('destroying %s (req.session unset, unset: destroy)', id)
-        let work = this.engine.store.destroy(id, req)
+        this.engine.merger.destroyed(id)
+        let work = this.releaseAfter(this.engine.store.destroy(id, req))
         const events = this.engine.events
         if (events.wants('destroyed')) work = work.then(() => events.notify('destroyed', id, req))
         return { work }
       }
       debug('no Set-Cookie: no session (req.session unset)')
+      this.release()
       return NOTHING
     }
 
@@ -431,6 +471,7 @@ export class RequestSession implements SessionHost {
     try {
       json = dataJson(session)
     } catch (err) {
+      this.release()
       return { error: serializeError(String(id), err) }
     }
     const facts = this.facts(session, json, id)
@@ -456,7 +497,7 @@ export class RequestSession implements SessionHost {
       debug(stale && !isModified(facts) ? 'saving %s (its last-use time is due)' : 'saving %s', id)
       this.savedJson = json
       const meta = this.engine.stampMeta(session, true)
-      work = this.engine.store.set(id, session as unknown as SessionRecord, req)
+      work = this.write(id, session, json)
       if (events.wants('saved')) work = work.then(() => events.notify('saved', id, req))
       const user = meta && meta.user
       if (user !== undefined && user !== this.originalUser && this.engine.options.maxSessionsPerUser !== undefined) {
@@ -464,11 +505,15 @@ export class RequestSession implements SessionHost {
         work = work.then(() => this.engine.service.enforceLimit(user, id, req))
       }
     } else if (action === 'touch') {
-      debug('touching %s', id)
-      this.engine.stampMeta(session, true)
-      work = this.engine.store.touch(id, session as unknown as SessionRecord, req)
-      if (events.wants('touched')) work = work.then(() => events.notify('touched', id, req))
+      if (this.engine.merger.isGone(id)) debug('not touching %s: destroyed meanwhile', id)
+      else {
+        debug('touching %s', id)
+        this.engine.stampMeta(session, true)
+        work = this.engine.store.touch(id, session as unknown as SessionRecord, req)
+        if (events.wants('touched')) work = work.then(() => events.notify('touched', id, req))
+      }
     }
+    if (this.lock) work = this.releaseAfter(work)
     return cookie === undefined && work === undefined && error === undefined ? NOTHING : { cookie, work, error }
   }
 
@@ -480,21 +525,27 @@ export class RequestSession implements SessionHost {
 
   save(session: Session): Promise<void> {
     debug('saving %s', session.id)
+    let json: string
     try {
-      this.savedJson = dataJson(session)
+      json = this.savedJson = dataJson(session)
     } catch (err) {
       return Promise.reject(serializeError(session.id, err))
     }
     this.engine.stampMeta(session, true)
     const id = session.id
-    return this.engine.store.set(id, session as unknown as SessionRecord, this.req).then(() => this.engine.events.notify('saved', id, this.req))
+    return this.write(id, session, json).then(() => this.engine.events.notify('saved', id, this.req))
   }
 
   reload(session: Session): Promise<void> {
     debug('reloading %s', session.id)
+    const mark = this.engine.merger.mark()
     return this.engine.store.get(session.id, this.req).then((record) => {
       if (!record) throw new SessionError('ESESSIONNOTFOUND', 'failed to load session')
-      this.install(record)
+      const reloaded = this.install(record)
+      if (reloaded.id === this.originalId) {
+        this.mark = mark
+        this.mergeBase = dataJson(reloaded)
+      }
     })
   }
 
@@ -502,7 +553,8 @@ export class RequestSession implements SessionHost {
     debug('destroying %s', session.id)
     delete this.req.session
     const id = session.id
-    return this.engine.store.destroy(id, this.req).then(() => this.engine.events.notify('destroyed', id, this.req))
+    this.engine.merger.destroyed(id)
+    return this.releaseAfter(this.engine.store.destroy(id, this.req)).then(() => this.engine.events.notify('destroyed', id, this.req))
   }
 
   regenerate(): Promise<void> {
@@ -515,10 +567,59 @@ export class RequestSession implements SessionHost {
       generate()
       this.engine.events.notify('regenerated', old, this.req, { newId: this.req.sessionID })
     }
-    return this.engine.store.destroy(old, this.req).then(regenerated, (err) => {
+    if (typeof old === 'string') this.engine.merger.destroyed(old)
+    return this.releaseAfter(this.engine.store.destroy(old, this.req)).then(regenerated, (err) => {
       generate()
       throw err
     })
+  }
+
+  /** Give back the `serialize` hold on the session (once; also when the client goes away). */
+  release(): void {
+    const lock = this.lock
+    if (lock) {
+      this.lock = undefined
+      lock.release()
+    }
+  }
+
+  /** Release the hold once `work` has settled (at once when there is none). */
+  private releaseAfter<T>(work: Promise<T>): Promise<T>
+  private releaseAfter<T>(work: Promise<T> | undefined): Promise<T> | undefined
+  private releaseAfter<T>(work: Promise<T> | undefined): Promise<T> | undefined {
+    if (!this.lock) return work
+    if (!work) {
+      this.release()
+      return work
+    }
+    return work.then(
+      (value) => {
+        this.release()
+        return value
+      },
+      (err) => {
+        this.release()
+        throw err
+      }
+    )
+  }
+
+  /**
+   * Store the session. A session loaded under the same ID is merged: only the
+   * keys this request changed are applied to the record as stored now, and
+   * nothing is written when the ID was destroyed meanwhile. A new session or
+   * a new ID is set whole.
+   */
+  private write(id: string, session: Session, json: string): Promise<void> {
+    if (this.loaded && id === this.originalId) {
+      const changes = changedKeys(this.mergeBase === undefined ? this.originalJson! : this.mergeBase, json)
+      this.mergeBase = json
+      const patch = { set: changes.set, unset: changes.unset, cookie: session.cookie as any, record: session as unknown as SessionRecord }
+      // The outcome ('gone': nothing written) is of no use here: the merger logs it.
+      return this.engine.merger.merge(id, patch, this.mark) as Promise<unknown> as Promise<void>
+    }
+    this.engine.merger.created(id)
+    return this.engine.store.set(id, session as unknown as SessionRecord, this.req)
   }
 
   private facts(session: Session | undefined, json: string | undefined, id: unknown): Facts {

@@ -40,13 +40,15 @@ export interface RequestOptions {
   cookie?: string
   headers?: Record<string, string>
   body?: string
+  /** Abort the request (a client that goes away). */
+  signal?: AbortSignal
 }
 
 /** One HTTP request, redirects not followed. */
 export async function request(url: string, options: RequestOptions = {}): Promise<Reply> {
   const headers: Record<string, string> = { ...options.headers }
   if (options.cookie) headers.cookie = options.cookie
-  const res = await fetch(url, { method: options.method || 'GET', headers, body: options.body, redirect: 'manual' })
+  const res = await fetch(url, { method: options.method || 'GET', headers, body: options.body, redirect: 'manual', signal: options.signal })
   return { status: res.status, body: await res.text(), setCookie: res.headers.getSetCookie(), headers: res.headers }
 }
 

@@ -250,3 +250,70 @@ export async function webRoutes(req: any): Promise<Response> {
   if (answer.setCookie) response.headers.append('Set-Cookie', answer.setCookie)
   return response
 }
+
+/**
+ * The concurrency app (issue: concurrent requests, logouts that stay logged
+ * out), in this process and in the two-process tests' children: requests
+ * that overlap from load to save, a counter, login/logout, and a slow request
+ * that waits for `gate` before it changes the session.
+ */
+export function concurrencyApp(express: any, middleware: any, gate: () => Promise<void> = async () => {}) {
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  const app = express()
+  app.use(middleware)
+  app.get('/start', (req: any, res: any) => {
+    req.session.started = true
+    res.send('ok')
+  })
+  // Every request loads first, then changes its own key a little later: all 50 overlap.
+  app.get('/set/:key', async (req: any, res: any) => {
+    await pause(20)
+    req.session[req.params.key] = true
+    res.send('ok')
+  })
+  app.get('/count', async (req: any, res: any) => {
+    const count = req.session.count || 0
+    await pause(2)
+    req.session.count = count + 1
+    res.send(String(req.session.count))
+  })
+  app.get('/data', (req: any, res: any) => {
+    const { cookie: _cookie, ...data } = req.session
+    res.json(data)
+  })
+  app.get('/auth', (req: any, res: any) => {
+    req.session.user = 'ada'
+    res.send('ok')
+  })
+  app.get('/login', (req: any, res: any, next: any) => {
+    req.session.regenerate((err: any) => {
+      if (err) return next(err)
+      req.session.user = 'ada'
+      res.send('ok')
+    })
+  })
+  app.get('/logout', (req: any, res: any, next: any) => req.session.destroy((err: any) => (err ? next(err) : res.send('bye'))))
+  app.get('/whoami', (req: any, res: any) => res.send(String(req.session.user ?? 'anonymous')))
+  // Log out or in, then wait for `gate` before answering.
+  app.get('/logout-then-wait', async (req: any, res: any) => {
+    await req.session.destroy()
+    await gate()
+    res.send('bye')
+  })
+  app.get('/login-then-wait', async (req: any, res: any) => {
+    await req.session.regenerate()
+    req.session.user = 'ada'
+    await gate()
+    res.send('ok')
+  })
+  app.get('/slow', async (req: any, res: any) => {
+    await gate()
+    await pause(200)
+    req.session.visits = (req.session.visits || 0) + 1
+    res.send('slow done')
+  })
+  app.use((err: any, _req: any, res: any, _next: any) => {
+    res.status(500).send(`${err.code || 'error'}: ${err.message}`)
+  })
+  return app
+}

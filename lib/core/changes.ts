@@ -1,0 +1,170 @@
+/**
+ * Which top-level keys of a session one request changed, and how to apply
+ * them to the record as it is in the store: pure functions of JSON data.
+ */
+import type { SessionPatch, SessionRecord } from '../types'
+
+/** The keys a request set or changed, with their new values, and the keys it deleted. */
+export interface KeyChanges {
+  set: Record<string, unknown>
+  unset: string[]
+}
+
+const NONE: KeyChanges = Object.freeze({ set: Object.freeze({}), unset: Object.freeze([]) as unknown as string[] })
+
+/**
+ * Compare the session's data JSON (without its cookie) as the request loaded
+ * it with the same data now, key by key: a key whose value serializes to
+ * other bytes changed (a deep change; an object whose keys were merely
+ * reordered counts as changed, which rewrites it harmlessly). The members
+ * are compared as text, and only the changed values are parsed.
+ */
+export function changedKeys(loadedJson: string, currentJson: string): KeyChanges {
+  if (loadedJson === currentJson) return NONE
+  const loaded = members(loadedJson)
+  const current = members(currentJson)
+  if (!loaded || !current) throw new TypeError('session data must serialize to a JSON object')
+  const set: Record<string, unknown> = {}
+  const unset: string[] = []
+  // Sessions have a few keys: a scan of the loaded list allocates less than a Map.
+  const seen: boolean[] = []
+  for (let i = 0; i < current.length; i += 2) {
+    const at = indexOfKey(loaded, current[i])
+    if (at === -1 || loaded[at + 1] !== current[i + 1]) set[JSON.parse(current[i])] = JSON.parse(current[i + 1])
+    if (at !== -1) seen[at] = true
+  }
+  for (let i = 0; i < loaded.length; i += 2) if (!seen[i]) unset.push(JSON.parse(loaded[i]))
+  return { set, unset }
+}
+
+function indexOfKey(list: string[], key: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
+  return -1
+}
+
+/**
+ * A stored record's JSON with the patch applied as text: the members the
+ * patch does not name keep their bytes, the changed ones and the cookie are
+ * replaced (in place), new ones appended. `undefined` when the stored text
+ * is no JSON object.
+ */
+export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' | 'unset' | 'cookie'>): string | undefined {
+  const stored = members(storedJson)
+  if (!stored) return undefined
+  // Replacements as a flat list (key text, value text or null to delete), scanned like `stored`.
+  const replace: Array<string | null> = []
+  const set = patch.set
+  for (const key of Object.keys(set)) {
+    const value = JSON.stringify(set[key])
+    replace.push(JSON.stringify(key), value === undefined ? null : value)
+  }
+  for (const key of patch.unset) replace.push(JSON.stringify(key), null)
+  replace.push('"cookie"', JSON.stringify(patch.cookie))
+  const used: boolean[] = []
+  // Joined, not concatenated: the stored string is flat and holds no slice of the old one.
+  const parts: string[] = []
+  for (let i = 0; i < stored.length; i += 2) {
+    const at = indexOfReplacement(replace, stored[i])
+    if (at === -1) parts.push(stored[i] + ':' + stored[i + 1])
+    else {
+      if (replace[at + 1] !== null) parts.push(stored[i] + ':' + replace[at + 1])
+      used[at] = true
+    }
+  }
+  for (let i = 0; i < replace.length; i += 2) {
+    if (!used[i] && replace[i + 1] !== null) parts.push(replace[i] + ':' + replace[i + 1])
+  }
+  return '{' + parts.join(',') + '}'
+}
+
+function indexOfReplacement(list: Array<string | null>, key: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
+  return -1
+}
+
+/**
+ * The top-level members of a JSON object's text, as a flat list: key text
+ * (with its quotes), value text, key, value... `undefined` when the text is
+ * no JSON object. Only the structure is scanned; nothing is parsed.
+ */
+export function members(json: string): string[] | undefined {
+  const list: string[] = []
+  let i = skipSpace(json, 0)
+  if (json.charCodeAt(i) !== 0x7b /* { */) return undefined
+  i = skipSpace(json, i + 1)
+  if (json.charCodeAt(i) === 0x7d /* } */) return skipSpace(json, i + 1) === json.length ? list : undefined
+  for (;;) {
+    if (json.charCodeAt(i) !== 0x22 /* " */) return undefined
+    const keyEnd = stringEnd(json, i)
+    if (keyEnd < 0) return undefined
+    const colon = skipSpace(json, keyEnd)
+    if (json.charCodeAt(colon) !== 0x3a /* : */) return undefined
+    const start = skipSpace(json, colon + 1)
+    const end = valueEnd(json, start)
+    if (end < 0) return undefined
+    list.push(json.slice(i, keyEnd), json.slice(start, end))
+    i = skipSpace(json, end)
+    const next = json.charCodeAt(i)
+    if (next === 0x7d /* } */) return skipSpace(json, i + 1) === json.length ? list : undefined
+    if (next !== 0x2c /* , */) return undefined
+    i = skipSpace(json, i + 1)
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break
+  }
+  return i
+}
+
+/** The index after the string that starts (with its quote) at `i`, or -1. */
+function stringEnd(text: string, i: number): number {
+  for (let j = i + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 0x5c /* \ */) j++
+    else if (c === 0x22 /* " */) return j + 1
+  }
+  return -1
+}
+
+/** The index after the value that starts at `i`, or -1. */
+function valueEnd(text: string, i: number): number {
+  const first = text.charCodeAt(i)
+  if (first === 0x22) return stringEnd(text, i)
+  if (first === 0x7b || first === 0x5b /* [ */) {
+    let depth = 0
+    for (let j = i; j < text.length; j++) {
+      const c = text.charCodeAt(j)
+      if (c === 0x22) {
+        const end = stringEnd(text, j)
+        if (end < 0) return -1
+        j = end - 1
+      } else if (c === 0x7b || c === 0x5b) depth++
+      else if ((c === 0x7d || c === 0x5d) /* } ] */ && --depth === 0) return j + 1
+    }
+    return -1
+  }
+  let j = i
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j)
+    if (c === 0x2c || c === 0x7d || c === 0x5d || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break
+  }
+  return j > i ? j : -1
+}
+
+/**
+ * The stored record with the patch applied: changed keys replaced, deleted
+ * keys removed, the cookie replaced; every other key as stored. `stored` is
+ * changed in place and returned.
+ */
+export function applyPatch(stored: SessionRecord, patch: Pick<SessionPatch, 'set' | 'unset' | 'cookie'>): SessionRecord {
+  for (const key of patch.unset) delete stored[key]
+  const set = patch.set
+  for (const key of Object.keys(set)) {
+    if (key !== '__proto__') stored[key] = set[key]
+  }
+  stored.cookie = patch.cookie
+  return stored
+}
