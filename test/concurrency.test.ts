@@ -12,15 +12,23 @@ import express from 'express'
 import createMemoryStore from 'memorystore'
 import Redis from 'ioredis'
 import { createClient } from 'redis'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import session, { FileStore, MemoryStore, RedisStore } from '../lib/index'
 import { bun } from './helpers/bun'
 import { Client, request, serve, type Served } from './helpers/http'
-import { redisAvailable } from './helpers/redis-server'
+import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
 import { concurrencyApp } from './helpers/routes'
 
 const redis = redisAvailable()
-const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+// REDIS_URL, else a redis-server of this file's own (started before the tests, stopped after).
+let redisUrl = process.env.REDIS_URL || ''
+let ownRedis: RedisServer | undefined
+beforeAll(async () => {
+  if (redis && !redisUrl) redisUrl = (ownRedis = await startRedis()).url
+})
+afterAll(async () => {
+  await ownRedis?.stop()
+})
 const uniquePrefix = () => `test:conc:${Math.random().toString(36).slice(2)}:`
 const clients: Array<{ disconnect(): unknown }> = []
 const dirs: string[] = []

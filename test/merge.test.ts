@@ -9,16 +9,24 @@ import path from 'path'
 import express from 'express'
 import Redis from 'ioredis'
 import { createClient } from 'redis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import session, { FileStore, MemoryStore, RedisStore } from '../lib/index'
 import { applyPatch, changedKeys, members, spliceJson } from '../lib/core/changes'
 import { canMerge } from '../lib/store-bridge'
 import { Client, serve, type Served } from './helpers/http'
-import { redisAvailable } from './helpers/redis-server'
+import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
 import { concurrencyApp } from './helpers/routes'
 
 const redis = redisAvailable()
-const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
+// REDIS_URL, else a redis-server of this file's own (started before the tests, stopped after).
+let redisUrl = process.env.REDIS_URL || ''
+let ownRedis: RedisServer | undefined
+beforeAll(async () => {
+  if (redis && !redisUrl) redisUrl = (ownRedis = await startRedis()).url
+})
+afterAll(async () => {
+  await ownRedis?.stop()
+})
 const cleanup: Array<() => unknown> = []
 afterAll(async () => {
   for (const step of cleanup.splice(0)) await Promise.resolve(step()).catch(() => {})
