@@ -1,6 +1,8 @@
 // Shared pieces of the session benchmarks (bench/run.js and the scripts it starts).
+const { spawn } = require('child_process')
 const crypto = require('crypto')
 const fs = require('fs')
+const net = require('net')
 const os = require('os')
 const path = require('path')
 const signature = require('cookie-signature')
@@ -185,7 +187,30 @@ async function inFlight(count, concurrency, work) {
   )
 }
 
+// REDIS_URL, else a redis-server of the benchmark's own on a free port (Debian: apt-get install redis-server).
+const ping = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => resolve(socket.destroy() && data.toString().startsWith('+PONG')))
+    socket.once('error', () => resolve(false))
+  })
+
+async function redisServer() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop() {} }
+  const port = await new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
+  })
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
+}
+
 module.exports = {
+  redisServer,
   inFlight,
   SECRET, POOL_SIZE, COOKIE_NAME, STORES, VARIANTS, assignOnly, contractOnly, FileStore, available, poolId, poolCookie, poolCookies,
   record, call, fillPool, sessionOptions, removeDir, median, spread, rotate, parseArgs, fmt, fmtRatio, table, mdTable

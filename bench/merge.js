@@ -14,13 +14,11 @@
 //   in it: redis-server shares the two cores).
 // Rounds alternate the order; round 0 is a warm-up. Medians, and the ratio
 // merge / set per round as median (min–max).
-const net = require('net')
-const { spawn } = require('child_process')
 const expressSession = require('express-session')
 const ConnectRedis = require('connect-redis').default
 const { MemoryStore, RedisStore } = require('../dist/lib/index.js')
 const { changedKeys } = require('../dist/lib/core/changes.js')
-const { median, spread, fmtRatio, parseArgs, mdTable } = require('./common')
+const { median, spread, fmtRatio, parseArgs, mdTable, redisServer } = require('./common')
 
 const args = parseArgs(process.argv.slice(2))
 const ROUNDS = Number(args.rounds) || 7
@@ -112,26 +110,6 @@ async function memoryPart() {
   }
 }
 
-const ping = (port) =>
-  new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (d) => resolve(socket.destroy() && d.toString().startsWith('+PONG')))
-    socket.once('error', () => resolve(false))
-  })
-
-async function redisServer() {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop() {} }
-  const port = await new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
-}
 
 async function redisPart() {
   const server = await redisServer()

@@ -11,12 +11,10 @@
 // store's own cost without Redis's (redis-server shares the machine's cores,
 // so ops/s mostly measures Redis). Reported: medians over rounds, and the
 // ratio ours / theirs per round, as median (min–max).
-const { spawn } = require('child_process')
 const fs = require('fs')
-const net = require('net')
 const os = require('os')
 const path = require('path')
-const { inFlight, median, spread, fmtRatio, parseArgs, mdTable } = require('./common')
+const { inFlight, median, spread, fmtRatio, parseArgs, mdTable, redisServer } = require('./common')
 const ConnectRedis = require('connect-redis').default
 const { RedisStore } = require('../dist/lib/index.js')
 
@@ -27,26 +25,6 @@ const CLIENTS = String(args.clients || 'node-redis,ioredis').split(',')
 const CONCURRENCY = 50
 const METHODS = ['set', 'get', 'touch', 'destroy']
 
-const ping = (port) =>
-  new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1')
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => resolve(socket.destroy() && data.toString().startsWith('+PONG')))
-    socket.once('error', () => resolve(false))
-  })
-
-async function redisServer() {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop() {} }
-  const port = await new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  for (let i = 0; i < 200 && !(await ping(port)); i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill() }
-}
 
 async function connect(kind, url) {
   if (kind === 'ioredis') {

@@ -105,7 +105,7 @@ describe('store by name', () => {
   })
 
   it('an unknown store name is a clear error', () => {
-    expect(() => session({ secret, store: 'database' as any })).toThrow(/store option must be a store, or "memory", "file" or "redis", not "database"/)
+    expect(() => session({ secret, resave: false, saveUninitialized: false, store: 'database' as any })).toThrow(/store option must be a store, or "memory", "file" or "redis", not "database"/)
   })
 })
 

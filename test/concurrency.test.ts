@@ -12,23 +12,15 @@ import express from 'express'
 import createMemoryStore from 'memorystore'
 import Redis from 'ioredis'
 import { createClient } from 'redis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import session, { FileStore, MemoryStore, RedisStore } from '../lib/index'
 import { bun } from './helpers/bun'
 import { Client, request, serve, type Served } from './helpers/http'
-import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
+import { redisAvailable, redisForTests } from './helpers/redis-server'
 import { concurrencyApp } from './helpers/routes'
 
 const redis = redisAvailable()
-// REDIS_URL, else a redis-server of this file's own (started before the tests, stopped after).
-let redisUrl = process.env.REDIS_URL || ''
-let ownRedis: RedisServer | undefined
-beforeAll(async () => {
-  if (redis && !redisUrl) redisUrl = (ownRedis = await startRedis()).url
-})
-afterAll(async () => {
-  await ownRedis?.stop()
-})
+const tests = redisForTests(redis)
 const uniquePrefix = () => `test:conc:${Math.random().toString(36).slice(2)}:`
 const clients: Array<{ disconnect(): unknown }> = []
 const dirs: string[] = []
@@ -50,7 +42,7 @@ function tempDir(): string {
 }
 
 async function nodeRedis() {
-  const client = createClient({ url: redisUrl })
+  const client = createClient({ url: tests.url() })
   client.on('error', () => {})
   await client.connect()
   clients.push(client)
@@ -72,7 +64,7 @@ const stores: StoreCase[] = [
     name: 'RedisStore (ioredis)',
     skip: !redis,
     create: async () => {
-      const client = new Redis(redisUrl)
+      const client = new Redis(tests.url())
       clients.push(client)
       return new RedisStore({ client, prefix: uniquePrefix() })
     }
@@ -296,14 +288,14 @@ describe('across two app processes', () => {
 
   it.skipIf(!redis)('RedisStore (node-redis and ioredis): 50 concurrent requests each setting its own key keep 50 of 50', async () => {
     const prefix = uniquePrefix()
-    const [a, b] = await Promise.all([startApp(['node-redis', redisUrl, prefix]), startApp(['ioredis', redisUrl, prefix])])
+    const [a, b] = await Promise.all([startApp(['node-redis', tests.url(), prefix]), startApp(['ioredis', tests.url(), prefix])])
     const data = await acrossTwo(a, b, (i) => `/set/k${i}`)
     expect(keys.filter((key) => data[key] === true)).toHaveLength(50)
   })
 
   it.skipIf(!redis)('RedisStore with serialize: 50 concurrent count++ end at 50 (a lease across processes)', async () => {
     const prefix = uniquePrefix()
-    const [a, b] = await Promise.all([startApp(['node-redis', redisUrl, prefix, 'serialize']), startApp(['ioredis', redisUrl, prefix, 'serialize'])])
+    const [a, b] = await Promise.all([startApp(['node-redis', tests.url(), prefix, 'serialize']), startApp(['ioredis', tests.url(), prefix, 'serialize'])])
     const data = await acrossTwo(a, b, () => '/count')
     expect(data.count).toBe(50)
   })

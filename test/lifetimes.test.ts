@@ -170,8 +170,8 @@ describe('lifetime metadata in the stored record', () => {
   })
 
   it('rejects timeouts that are not positive numbers', () => {
-    expect(() => session({ secret: 's', idleTimeout: 0 } as any)).toThrow(/idleTimeout option must be a positive number/)
-    expect(() => session({ secret: 's', absoluteTimeout: '1h' } as any)).toThrow(/absoluteTimeout/)
-    expect(() => session({ secret: 's', maxSessionsPerUser: 2 } as any)).toThrow(/needs the userKey option/)
+    expect(() => session({ secret: 's', resave: false, saveUninitialized: false, idleTimeout: 0 } as any)).toThrow(/idleTimeout option must be a positive number/)
+    expect(() => session({ secret: 's', resave: false, saveUninitialized: false, absoluteTimeout: '1h' } as any)).toThrow(/absoluteTimeout/)
+    expect(() => session({ secret: 's', resave: false, saveUninitialized: false, maxSessionsPerUser: 2 } as any)).toThrow(/needs the userKey option/)
   })
 })

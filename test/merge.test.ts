@@ -9,24 +9,16 @@ import path from 'path'
 import express from 'express'
 import Redis from 'ioredis'
 import { createClient } from 'redis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import session, { FileStore, MemoryStore, RedisStore } from '../lib/index'
 import { applyPatch, changedKeys, members, spliceJson } from '../lib/core/changes'
 import { canMerge } from '../lib/store-bridge'
 import { Client, serve, type Served } from './helpers/http'
-import { redisAvailable, startRedis, type RedisServer } from './helpers/redis-server'
+import { redisAvailable, redisForTests } from './helpers/redis-server'
 import { concurrencyApp } from './helpers/routes'
 
 const redis = redisAvailable()
-// REDIS_URL, else a redis-server of this file's own (started before the tests, stopped after).
-let redisUrl = process.env.REDIS_URL || ''
-let ownRedis: RedisServer | undefined
-beforeAll(async () => {
-  if (redis && !redisUrl) redisUrl = (ownRedis = await startRedis()).url
-})
-afterAll(async () => {
-  await ownRedis?.stop()
-})
+const tests = redisForTests(redis)
 const cleanup: Array<() => unknown> = []
 afterAll(async () => {
   for (const step of cleanup.splice(0)) await Promise.resolve(step()).catch(() => {})
@@ -65,7 +57,7 @@ describe('changedKeys / applyPatch / spliceJson', () => {
 })
 
 async function nodeRedis() {
-  const client = createClient({ url: redisUrl })
+  const client = createClient({ url: tests.url() })
   client.on('error', () => {})
   await client.connect()
   cleanup.push(() => client.disconnect())
@@ -91,7 +83,7 @@ const stores: Array<{ name: string; skip?: boolean; create(): Promise<any> }> = 
     name: 'RedisStore (ioredis)',
     skip: !redis,
     create: async () => {
-      const client = new Redis(redisUrl)
+      const client = new Redis(tests.url())
       cleanup.push(() => client.disconnect())
       return new RedisStore({ client, prefix: `test:merge:${Math.random().toString(36).slice(2)}:` })
     }

@@ -175,7 +175,7 @@ describe.runIf(enabled)("the seed documents' promise stores, against real Redis"
   })
 
   it('storeTtl must be "ms" or "seconds"', () => {
-    expect(() => session({ secret, storeTtl: 'minutes' as any })).toThrow(/storeTtl option must be "ms" or "seconds"/)
+    expect(() => session({ secret, resave: false, saveUninitialized: false, storeTtl: 'minutes' as any })).toThrow(/storeTtl option must be "ms" or "seconds"/)
   })
 })
 
@@ -217,7 +217,7 @@ describe.runIf(enabled)('RedisStore from connection settings, under Node (the re
 
   it("session({ store: 'redis', redis: { url, keyPrefix } }) and redis: { client }: bun-server's shape", async () => {
     const prefix = unique()
-    const middleware = session({ secret, store: 'redis', redis: { url, keyPrefix: prefix } } as any)
+    const middleware = session({ secret, resave: false, saveUninitialized: false, store: 'redis', redis: { url, keyPrefix: prefix } } as any)
     const store = middleware.service.options.store as RedisStore
     expect(store).toBeInstanceOf(RedisStore)
     expect(store.prefix).toBe(prefix)
@@ -227,7 +227,7 @@ describe.runIf(enabled)('RedisStore from connection settings, under Node (the re
     await store.close()
 
     const client = redis()
-    const given = session({ secret, store: 'redis', redis: { client, prefix } } as any).service.options.store as RedisStore
+    const given = session({ secret, resave: false, saveUninitialized: false, store: 'redis', redis: { client, prefix } } as any).service.options.store as RedisStore
     await given.set('given', { cookie: { originalMaxAge: null } } as any)
     // close() leaves a client it was given alone.
     await given.close()

@@ -105,7 +105,7 @@ describe('storeTimeout option', () => {
   it('defaults to 10 s; false turns it off, and a slow store is then waited for', async () => {
     expect(resolveOptions({ secret: 's', resave: false, saveUninitialized: false }).storeTimeout).toBe(10_000)
     expect(resolveOptions({ secret: 's', resave: false, saveUninitialized: false, storeTimeout: false }).storeTimeout).toBe(false)
-    expect(() => resolveOptions({ secret: 's', storeTimeout: -1 } as any)).toThrow(/storeTimeout/)
+    expect(() => resolveOptions({ secret: 's', resave: false, saveUninitialized: false, storeTimeout: -1 } as any)).toThrow(/storeTimeout/)
     const slow = promiseStore({ delay: 150 })
     const { client, errors } = await appWith(slow, { storeTimeout: false })
     expect((await client.get('/set')).body).toBe('1')

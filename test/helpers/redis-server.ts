@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest'
 import { spawn, spawnSync, type ChildProcess } from 'child_process'
 import net from 'net'
 
@@ -94,4 +95,22 @@ export async function startRedis(): Promise<RedisServer> {
   }
   await server.start()
   return server
+}
+
+/**
+ * The URL of the tests' Redis, for a test file that needs one: `REDIS_URL`,
+ * else a redis-server of the file's own, started before its tests and stopped
+ * after (registered here: call it at the top level of the file). `url()` is
+ * empty when Redis is not available.
+ */
+export function redisForTests(available: boolean): { url(): string } {
+  let url = process.env.REDIS_URL || ''
+  let own: RedisServer | undefined
+  beforeAll(async () => {
+    if (available && !url) url = (own = await startRedis()).url
+  })
+  afterAll(async () => {
+    await own?.stop()
+  })
+  return { url: () => url }
 }
