@@ -1,5 +1,6 @@
 import { applyPatch } from './core/changes'
 import { debug } from './debug'
+import { KeyedQueue } from './keyed-queue'
 import { canMerge, type BridgedStore } from './store-bridge'
 import type { MergeOutcome, SessionPatch } from './types'
 
@@ -22,7 +23,7 @@ export class SessionMerger {
   private writeCount = 0
   /** Writes numbered up to this one are not in `writes` (forgotten, or not tracked per ID). */
   private forgottenUpTo = 0
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly queue = new KeyedQueue()
 
   constructor(
     private readonly store: BridgedStore,
@@ -111,13 +112,6 @@ export class SessionMerger {
   }
 
   private serial<T>(sid: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(sid)
-    const next = previous ? previous.then(work, work) : work()
-    this.queues.set(sid, next)
-    const forget = () => {
-      if (this.queues.get(sid) === next) this.queues.delete(sid)
-    }
-    next.then(forget, forget)
-    return next
+    return this.queue.run(sid, work)
   }
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto'
 import fs, { constants, type Stats } from 'fs'
 import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
+import { KeyedQueue } from '../lib/keyed-queue'
 import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
@@ -108,7 +109,7 @@ export class FileStore extends Store {
   private readonly cacheSize: number
   private readonly tombstoneMs: number
   private readonly cache = new Map<string, CachedFile>()
-  private readonly queues = new Map<string, Promise<unknown>>()
+  private readonly queue = new KeyedQueue()
   private readonly pending = new Map<string, PendingWrite>()
   /** Session file to the user its index entry was written for, by this process (bounded like `cache`). */
   private readonly linked = new Map<string, string>()
@@ -543,14 +544,7 @@ export class FileStore extends Store {
 
   /** Writes, removals and touches of one file run one after another, in call order. */
   private enqueue<T>(file: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(file)
-    const next = previous ? previous.then(work, work) : work()
-    this.queues.set(file, next)
-    const forget = () => {
-      if (this.queues.get(file) === next) this.queues.delete(file)
-    }
-    next.then(forget, forget)
-    return next
+    return this.queue.run(file, work)
   }
 
   /** Visit every directory entry, a batch at a time, giving the event loop back between batches. */
