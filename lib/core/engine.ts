@@ -418,6 +418,8 @@ export class RequestSession implements SessionHost {
     const id = this.id!
     debug('session %s expired (%s): destroying it, generating a session', id, reasonText(reason, this.engine.options))
     delete this.req.session
+    // As after a logout: no slower request that loaded it may write it back.
+    this.engine.merger.destroyed(id)
     return this.engine.store.destroy(id, this.req).then(() => {
       this.engine.events.notify('expired', id, this.req, { reason })
       return this.generate()
