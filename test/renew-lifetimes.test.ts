@@ -117,3 +117,41 @@ describe('req.regenerateSession() and absoluteTimeout', () => {
     expect(await send('/me')).toBe('nobody')
   })
 })
+
+describe('an expired session stays ended', () => {
+  it('on a third-party store, a slower request that loaded it before it expired writes nothing back', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const createMemoryStore = (await import('memorystore')).default
+    const store = new (createMemoryStore(session as any))({ checkPeriod: 0 })
+    const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, idleTimeout: 30 * MINUTE })
+    let release!: () => void
+    let entered!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const loaded = new Promise<void>((resolve) => (entered = resolve))
+    const app = express()
+    app.use(middleware)
+    app.post('/login', (req: any, res) => {
+      req.session.userId = 'ada'
+      res.send('in')
+    })
+    app.get('/slow', async (req: any, res) => {
+      entered() // the session is loaded by now
+      await gate
+      req.session.note = 'written late'
+      res.send('done')
+    })
+    app.get('/me', (req: any, res) => res.send(String(req.session.userId ?? 'nobody')))
+    served = await serve(app)
+    const client = new Client(served.url)
+    await client.post('/login')
+    const sid = client.sid()
+    const slow = client.get('/slow') // loads the session now, answers later
+    await loaded
+    advance(31 * MINUTE)
+    expect((await client.get('/me', { cookie: `connect.sid=${client.cookies.get('connect.sid')}` })).body).toBe('nobody')
+    release()
+    expect((await slow).body).toBe('done')
+    const stored = await new Promise((resolve) => store.get(sid, (_err: unknown, record: unknown) => resolve(record)))
+    expect(stored ?? null).toBeNull()
+  })
+})
