@@ -96,14 +96,17 @@ export class SessionService {
   /** Merge `data` into the session's top-level keys, keeping its cookie and expiry. */
   update(id: string, data: Record<string, unknown>, callback?: Callback): Promise<void> {
     const work = attempt(async () => {
+      const mark = this.engine.merger.mark()
       const record = await this.existing(id)
-      const updated = { ...record, ...withoutCookie(data), cookie: record.cookie }
+      const fields = withoutCookie(data)
+      const updated = { ...record, ...fields, cookie: record.cookie }
       const userKey = this.options.userKey
       if (userKey !== undefined) {
         // The user index follows the record's user: keep its metadata in step with the data.
         updated.cookie = { ...record.cookie, [META_KEY]: { ...readMeta(record.cookie), user: this.userOf(updated) } } as any
       }
-      await this.store.set(id, updated)
+      // Through the merger, as a request's save: only these keys change in the record as stored now.
+      await this.engine.merger.merge(id, { set: fields, unset: [], cookie: updated.cookie as any, record: updated }, mark)
     })
     return settle(work, callback)
   }
@@ -123,7 +126,7 @@ export class SessionService {
   /** Remove the session: the next request with its cookie gets a new one. */
   destroy(id: string, callback?: Callback): Promise<void> {
     return settle(
-      attempt(() => this.store.destroy(id)),
+      attempt(() => this.end(id, undefined)),
       callback
     )
   }
@@ -189,14 +192,18 @@ export class SessionService {
   }
 
   private async destroyEach(ids: string[], req: unknown): Promise<void> {
-    const { store, events } = this.engine
-    await Promise.all(
-      ids.map((id) =>
-        store.destroy(id, req).then(() => {
-          events.notify('destroyed', id, req)
-        })
-      )
-    )
+    await Promise.all(ids.map((id) => this.end(id, req)))
+  }
+
+  /**
+   * Destroy a session as a request's `destroy()` does: its ID is remembered
+   * as gone (no slower request that loaded it may write it back), and the
+   * `destroyed` event is emitted.
+   */
+  private end(id: string, req: unknown): Promise<void> {
+    const { store, events, merger } = this.engine
+    merger.destroyed(id)
+    return store.destroy(id, req).then(() => events.notify('destroyed', id, req))
   }
 
   /** The user's live sessions; expired ones met on the way are destroyed. */
@@ -227,7 +234,7 @@ export class SessionService {
       if (expiryReason(recordMeta(record), record.cookie && record.cookie.expires, options, now)) expired.push(id)
       else live[id] = record
     }
-    await Promise.all(expired.map((id) => store.destroy(id)))
+    await Promise.all(expired.map((id) => this.end(id, undefined)))
     return live
   }
 }

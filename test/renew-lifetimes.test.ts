@@ -155,3 +155,62 @@ describe('an expired session stays ended', () => {
     expect(stored ?? null).toBeNull()
   })
 })
+
+describe('sessions ended by the service stay ended', () => {
+  it('destroyAll on a third-party store: a slower request that loaded the session writes nothing back', async () => {
+    const createMemoryStore = (await import('memorystore')).default
+    const store = new (createMemoryStore(session as any))({ checkPeriod: 0 })
+    const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, userKey: 'userId' })
+    const destroyed: string[] = []
+    middleware.events.on('destroyed', ({ id }) => void destroyed.push(id))
+    let release!: () => void
+    let entered!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const loaded = new Promise<void>((resolve) => (entered = resolve))
+    const app = express()
+    app.use(middleware)
+    app.post('/login', (req: any, res) => {
+      req.session.userId = 'ada'
+      res.send('in')
+    })
+    app.get('/slow', async (req: any, res) => {
+      entered()
+      await gate
+      req.session.note = 'written late'
+      res.send('done')
+    })
+    served = await serve(app)
+    const client = new Client(served.url)
+    await client.post('/login')
+    const sid = client.sid()
+    const slow = client.get('/slow')
+    await loaded
+    expect(await middleware.service.destroyAll('ada')).toBe(1)
+    expect(destroyed).toHaveLength(1)
+    release()
+    expect((await slow).body).toBe('done')
+    const stored = await new Promise((resolve) => store.get(sid, (_err: unknown, record: unknown) => resolve(record)))
+    expect(stored ?? null).toBeNull()
+  })
+})
+
+describe('serialize gives the session back when loading it fails', () => {
+  it("an expired session whose destroy fails: the next request gets the store's error, not ESESSIONBUSY", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const store = new MemoryStore()
+    const { client } = await app({ serialize: 300, idleTimeout: 30 * MINUTE, store })
+    await client.post('/login')
+    store.destroy = (_sid: string, callback?: (err?: unknown) => void) => {
+      const err = new Error('destroy failed')
+      callback?.(err)
+      return Promise.reject(err).catch(() => {}) as any
+    }
+    advance(31 * MINUTE)
+    const first = await client.get('/me')
+    const second = await client.get('/me')
+    expect(first.status).toBe(500)
+    expect(second.status).toBe(500)
+    expect(second.body).toContain('destroy failed')
+    expect(second.body).not.toContain('ESESSIONBUSY')
+  })
+})

@@ -1,3 +1,4 @@
+import { cookieMeta, keepCreated } from '../core/meta'
 import { afterCommit, SessionEngine, type RequestSession } from '../core/engine'
 import { dataJson, type Session } from '../core/session'
 import { SessionError } from '../errors'
@@ -259,6 +260,8 @@ class Handle implements SessionHandle {
     const { cookie, ...data } = JSON.parse(dataJson(session))
     await session.regenerate()
     Object.assign(this.#data, data)
+    // The same session under a new ID: absoluteTimeout still counts from its creation.
+    if (cookieMeta(session.cookie)) keepCreated(session.cookie, this.#data.cookie)
   }
 
   async invalidate(): Promise<void> {

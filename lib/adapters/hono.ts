@@ -55,7 +55,13 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
   if (context.get('session') !== undefined) return next()
   const state = await engine.start(carrier(context), new FetchRequestView(c.req.raw))
   if (!state) return next()
-  await next()
+  try {
+    await next()
+  } catch (err) {
+    // serialize: a handler that throws gives its session back.
+    state.release()
+    throw err
+  }
   const commit = state.commit()
   await settleCommit(engine, commit)
   if (commit.cookie !== undefined) {

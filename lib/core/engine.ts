@@ -160,13 +160,15 @@ export class SessionEngine {
       state.lock = lock
       debug('fetching %s', cookieId)
       state.mark = this.merger.mark()
-      return this.store.get(cookieId, state.req).then(
-        (record) => state.load(record),
-        (err) => {
+      // Loading can fail after the hold was taken (the store's get, or an expired
+      // session's destroy, or a renewal's writes): give the hold back then.
+      return this.store
+        .get(cookieId, state.req)
+        .then((record) => state.load(record))
+        .catch((err) => {
           state.release()
           throw err
-        }
-      )
+        })
     })
   }
 
