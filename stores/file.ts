@@ -186,7 +186,8 @@ export class FileStore extends Store {
   /**
    * Apply a request's changes to the record as stored now: under this process's queue for the
    * file and a lock file (`.lock-<name>`, O_EXCL) shared with every process using the directory.
-   * A missing record is stored whole, unless the file holds a tombstone (`'gone'`).
+   * A missing record is stored whole, unless the file holds a tombstone (`'gone'`), or a live
+   * forward record written by `renew` (`'gone'` too: its data moved to another ID).
    */
   merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
     const work = attempt(() => {
@@ -199,7 +200,7 @@ export class FileStore extends Store {
           this.serial(file, () =>
             this.locked(file, async (): Promise<MergeOutcome> => {
               const stored = await this.readFile(file)
-              if (stored && stored.gone && !isExpired(stored)) return 'gone'
+              if (stored && !isExpired(stored) && (stored.gone || isForward(stored.session))) return 'gone'
               if (!stored || stored.gone || isExpired(stored)) {
                 await this.write(file, whole)
                 await this.link(file, recordMeta(patch.record)?.user)
@@ -219,11 +220,14 @@ export class FileStore extends Store {
     return settle(work, callback)
   }
 
-  /** Refresh a session's expiry from `session.cookie`, keeping the data on disk (not the request's snapshot). */
+  /**
+   * Refresh a session's expiry from `session.cookie`, keeping the data on disk (not the request's snapshot),
+   * under the file's cross-process lock as `merge` and `destroy`. Tombstones and forward records stay as they are.
+   */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
     const work = attempt(() => {
       const cookie = session && isObject(session.cookie) ? JSON.parse(JSON.stringify(session.cookie)) : undefined
-      return this.withFile(sid, (file) => this.serial(file, () => this.retouch(sid, file, cookie)), noop)
+      return this.withFile(sid, (file) => this.serial(file, () => this.locked(file, () => this.retouch(sid, file, cookie))), noop)
     })
     return settle(work, callback)
   }
@@ -262,7 +266,10 @@ export class FileStore extends Store {
           const sid = this.idOf(name + this.extension)
           const record = sid === undefined ? null : await this.readLive(this.fileOf(sid)!)
           if (sid !== undefined && record && recordMeta(record)?.user === user) result[sid] = record
-          else await removeFile(dir + path.sep + name)
+          else {
+            await removeFile(dir + path.sep + name)
+            this.forget(this.path + path.sep + name + this.extension, user)
+          }
         })
       )
       return result
@@ -359,6 +366,11 @@ export class FileStore extends Store {
     this.linked.set(file, user)
   }
 
+  /** Forget that `file` is indexed under `user` (its entry was removed), so that a later write indexes it again. */
+  private forget(file: string, user: string): void {
+    if (this.linked.get(file) === user) this.linked.delete(file)
+  }
+
   /** Remove the index entry of the session of `file`. */
   private async unlink(file: string, user: string | undefined): Promise<void> {
     const known = this.linked.get(file)
@@ -386,7 +398,7 @@ export class FileStore extends Store {
   /** Rewrite a live session file with a new cookie (or just a new ttl). */
   private async retouch(sid: string, file: string, cookie: SessionRecord['cookie'] | undefined): Promise<void> {
     const stored = await this.readFile(file)
-    if (!stored || stored.gone || isExpired(stored)) return
+    if (!stored || stored.gone || isExpired(stored) || isForward(stored.session)) return
     const record = cookie ? { ...stored.session, cookie } : stored.session
     await this.write(file, toJson(sid, record, this.ttl))
     await this.link(file, recordMeta(record)?.user)
@@ -420,6 +432,7 @@ export class FileStore extends Store {
       if (!isDead(await readExpiry(file, this.encoding))) return
       this.cache.delete(file)
       await removeFile(file)
+      this.linked.delete(file)
     }).catch(noop)
   }
 
@@ -435,7 +448,10 @@ export class FileStore extends Store {
               () => false,
               (err) => err.code === 'ENOENT'
             )
-            if (gone) await removeFile(dir + path.sep + user + path.sep + name)
+            if (!gone) return
+            await removeFile(dir + path.sep + user + path.sep + name)
+            // The session file is gone: a later write of it must index it again.
+            this.linked.delete(this.path + path.sep + name + this.extension)
           })
         )
       }
@@ -612,6 +628,11 @@ function parseSessionFile(text: string): SessionFile | Tombstone | null {
   if (!isObject(data) || !isRecord(data.session)) return null
   if (data.expires !== null && typeof data.expires !== 'number') return null
   return data as SessionFile
+}
+
+/** A forward record, written by `renew` on the old ID: nothing is merged into it or touched. */
+function isForward(record: SessionRecord): boolean {
+  return typeof recordMeta(record)?.renewedTo === 'string'
 }
 
 function isExpired(file: SessionFile | Tombstone): boolean {

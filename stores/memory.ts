@@ -33,6 +33,15 @@ function recordOf(entry: Entry): SessionRecord {
   return record
 }
 
+/** A forward record, written by `renew` on the old ID: the cheap text check first, the record's metadata to be sure. */
+function isForward(entry: Entry): boolean {
+  const hint = entry.cookieJson === undefined ? entry.json : entry.cookieJson
+  return hint.includes('"renewedTo"') && typeof recordMeta(recordOf(entry))?.renewedTo === 'string'
+}
+
+// The most destroyed IDs remembered; past it the oldest is forgotten first.
+const MAX_TOMBSTONES = 10_000
+
 // A sweep gives the event loop back after this long, and goes on later.
 const SWEEP_SLICE_MS = 4
 
@@ -99,7 +108,7 @@ export class MemoryStore extends Store {
       attempt(() => {
         checkSid(sid)
         this.remove(sid)
-        if (this.tombstoneMs > 0) this.tombstones.set(sid, Date.now() + this.tombstoneMs)
+        if (this.tombstoneMs > 0) this.bury(sid)
       }),
       callback
     )
@@ -108,7 +117,8 @@ export class MemoryStore extends Store {
   /**
    * Apply a request's changes to the record as stored now, in one step. A
    * missing record is stored whole, unless the ID was destroyed within
-   * `tombstoneMs` (`'gone'`: nothing is written).
+   * `tombstoneMs` (`'gone'`: nothing is written). A forward record written by
+   * `renew` is `'gone'` too: its data moved to another ID.
    */
   merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
     return settle(
@@ -119,6 +129,7 @@ export class MemoryStore extends Store {
           this.write(sid, patch.record, this.ttl)
           return 'created'
         }
+        if (isForward(entry)) return 'gone'
         // The stored text with the changed members replaced: the others are neither parsed nor written anew.
         let json: string | undefined
         try {
@@ -187,6 +198,7 @@ export class MemoryStore extends Store {
       attempt(() => {
         this.sessions.clear()
         this.users.clear()
+        this.tombstones.clear()
       }),
       callback
     )
@@ -232,6 +244,13 @@ export class MemoryStore extends Store {
     for (const [sid, until] of this.tombstones) if (until <= now) this.tombstones.delete(sid)
   }
 
+  /** Remember `sid` as destroyed for `tombstoneMs`, as the newest tombstone. */
+  private bury(sid: string): void {
+    this.tombstones.delete(sid)
+    if (this.tombstones.size >= MAX_TOMBSTONES) this.tombstones.delete(this.tombstones.keys().next().value as string)
+    this.tombstones.set(sid, Date.now() + this.tombstoneMs)
+  }
+
   private isGone(sid: string): boolean {
     const until = this.tombstones.get(sid)
     if (until === undefined) return false
@@ -252,7 +271,7 @@ export class MemoryStore extends Store {
 
   private refresh(sid: string, session: SessionRecord): void {
     const entry = this.live(sid)
-    if (!entry) return
+    if (!entry || isForward(entry)) return
     if (session && session.cookie) {
       entry.cookieJson = this.serialize(sid, session.cookie)
       this.link(sid, entry, recordMeta(session)?.user)

@@ -14,6 +14,8 @@
  * bytes of every key the request did not change are copied as they are.
  * Keys are matched by their JSON spelling, which JSON.stringify makes the
  * same on both sides. A stored value that is no JSON object is replaced whole.
+ * A stored forward record (written by `renew`: `cookie.sessionware.renewedTo`
+ * a string) is left alone, and the answer is 'gone': its data moved to another ID.
  */
 export const MERGE_SCRIPT = `
 local cur = redis.call('GET', KEYS[1])
@@ -21,6 +23,13 @@ if not cur then
   if redis.call('EXISTS', KEYS[2]) == 1 then return 'gone' end
   redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
   return 'created'
+end
+if string.find(cur, '"renewedTo"', 1, true) then
+  local ok, record = pcall(cjson.decode, cur)
+  if ok and type(record) == 'table' and type(record.cookie) == 'table' and type(record.cookie.sessionware) == 'table'
+    and type(record.cookie.sessionware.renewedTo) == 'string' then
+    return 'gone'
+  end
 end
 local patch, order = {}, {}
 local i = 5

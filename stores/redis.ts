@@ -184,8 +184,8 @@ export class RedisStore extends Store {
         throw serializeError(sid, err)
       }
       const ttl = this.ttlOf(patch.record)
-      // An already expired session is removed rather than stored, as set does.
-      if (ttl <= 0) return this.run(['DEL', key], () => 'merged' as const)
+      // An already expired session is removed rather than stored, as set does (index entry and tombstone too).
+      if (ttl <= 0) return this.destroy(sid).then(() => 'merged' as const)
       args[0] = String(ttl)
       const merged = this.script<MergeOutcome>(MERGE, [key, this.tombstonePrefix + sid], args)
       // The user index (userKey) follows the record's user: linked as set and touch link it.
@@ -327,8 +327,11 @@ export class RedisStore extends Store {
       cursor = String(next)
       for (const key of batch) {
         const name = String(key)
-        // With a prefix that covers them (an empty one, say), tombstones and leases are no sessions.
-        if (!name.startsWith(this.tombstonePrefix) && !name.startsWith(this.leasePrefix)) keys.add(name)
+        // With a prefix that covers them (an empty one, or one without a trailing colon), tombstones,
+        // leases and the user index are no sessions.
+        if (name.startsWith(this.tombstonePrefix) || name.startsWith(this.leasePrefix)) continue
+        if (name.startsWith(this.userPrefix) && !prefix.startsWith(this.userPrefix)) continue
+        keys.add(name)
       }
     } while (cursor !== '0')
     return [...keys]
