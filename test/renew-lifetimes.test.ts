@@ -118,79 +118,71 @@ describe('req.regenerateSession() and absoluteTimeout', () => {
   })
 })
 
+/**
+ * A logged-in session on memorystore (a third-party store: no tombstones of
+ * its own) and a request that loads it, then waits for `release()` before
+ * changing it: `slow()` starts it and resolves once the session is loaded.
+ */
+async function slowRequestApp(options: object) {
+  const createMemoryStore = (await import('memorystore')).default
+  const store = new (createMemoryStore(session as any))({ checkPeriod: 0 })
+  const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, ...options })
+  let release!: () => void
+  let entered!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const loaded = new Promise<void>((resolve) => (entered = resolve))
+  const app = express()
+  app.use(middleware)
+  app.post('/login', (req: any, res) => {
+    req.session.userId = 'ada'
+    res.send('in')
+  })
+  app.get('/slow', async (req: any, res) => {
+    entered() // the session is loaded by now
+    await gate
+    req.session.note = 'written late'
+    res.send('done')
+  })
+  app.get('/me', (req: any, res) => res.send(String(req.session.userId ?? 'nobody')))
+  served = await serve(app)
+  const client = new Client(served.url)
+  await client.post('/login')
+  const stored = (sid: string) => new Promise((resolve) => store.get(sid, (_err: unknown, record: unknown) => resolve(record ?? null)))
+  // Wrapped, so that awaiting slow() waits for the load and not for the answer.
+  const slow = async () => {
+    const reply = client.get('/slow')
+    await loaded
+    return { reply }
+  }
+  return { client, middleware, release, slow, stored }
+}
+
 describe('an expired session stays ended', () => {
   it('on a third-party store, a slower request that loaded it before it expired writes nothing back', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const createMemoryStore = (await import('memorystore')).default
-    const store = new (createMemoryStore(session as any))({ checkPeriod: 0 })
-    const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, idleTimeout: 30 * MINUTE })
-    let release!: () => void
-    let entered!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const loaded = new Promise<void>((resolve) => (entered = resolve))
-    const app = express()
-    app.use(middleware)
-    app.post('/login', (req: any, res) => {
-      req.session.userId = 'ada'
-      res.send('in')
-    })
-    app.get('/slow', async (req: any, res) => {
-      entered() // the session is loaded by now
-      await gate
-      req.session.note = 'written late'
-      res.send('done')
-    })
-    app.get('/me', (req: any, res) => res.send(String(req.session.userId ?? 'nobody')))
-    served = await serve(app)
-    const client = new Client(served.url)
-    await client.post('/login')
+    const { client, release, slow, stored } = await slowRequestApp({ idleTimeout: 30 * MINUTE })
     const sid = client.sid()
-    const slow = client.get('/slow') // loads the session now, answers later
-    await loaded
+    const { reply } = await slow()
     advance(31 * MINUTE)
     expect((await client.get('/me', { cookie: `connect.sid=${client.cookies.get('connect.sid')}` })).body).toBe('nobody')
     release()
-    expect((await slow).body).toBe('done')
-    const stored = await new Promise((resolve) => store.get(sid, (_err: unknown, record: unknown) => resolve(record)))
-    expect(stored ?? null).toBeNull()
+    expect((await reply).body).toBe('done')
+    expect(await stored(sid)).toBeNull()
   })
 })
 
 describe('sessions ended by the service stay ended', () => {
   it('destroyAll on a third-party store: a slower request that loaded the session writes nothing back', async () => {
-    const createMemoryStore = (await import('memorystore')).default
-    const store = new (createMemoryStore(session as any))({ checkPeriod: 0 })
-    const middleware = session({ secret: 'merge', resave: false, saveUninitialized: false, store, userKey: 'userId' })
+    const { client, middleware, release, slow, stored } = await slowRequestApp({ userKey: 'userId' })
     const destroyed: string[] = []
     middleware.events.on('destroyed', ({ id }) => void destroyed.push(id))
-    let release!: () => void
-    let entered!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const loaded = new Promise<void>((resolve) => (entered = resolve))
-    const app = express()
-    app.use(middleware)
-    app.post('/login', (req: any, res) => {
-      req.session.userId = 'ada'
-      res.send('in')
-    })
-    app.get('/slow', async (req: any, res) => {
-      entered()
-      await gate
-      req.session.note = 'written late'
-      res.send('done')
-    })
-    served = await serve(app)
-    const client = new Client(served.url)
-    await client.post('/login')
     const sid = client.sid()
-    const slow = client.get('/slow')
-    await loaded
+    const { reply } = await slow()
     expect(await middleware.service.destroyAll('ada')).toBe(1)
     expect(destroyed).toHaveLength(1)
     release()
-    expect((await slow).body).toBe('done')
-    const stored = await new Promise((resolve) => store.get(sid, (_err: unknown, record: unknown) => resolve(record)))
-    expect(stored ?? null).toBeNull()
+    expect((await reply).body).toBe('done')
+    expect(await stored(sid)).toBeNull()
   })
 })
 
