@@ -253,13 +253,7 @@ export class FileStore extends Store {
     const work = attempt(async () => {
       await this.ready
       const dir = this.userDir(user)
-      let names: string[]
-      try {
-        names = await fs.promises.readdir(dir)
-      } catch (err: any) {
-        if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return Object.create(null)
-        throw err
-      }
+      const names = await readdirOrNone(dir)
       const result: Record<string, SessionRecord> = Object.create(null)
       await Promise.all(
         names.map(async (name) => {
