@@ -1,5 +1,4 @@
-import { once } from './callback'
-import { Deadlines } from './deadlines'
+import { Deadlines, type Pending } from './deadlines'
 import { SessionError } from './errors'
 import { expiryOf } from './record'
 import type { SessionRecord, SessionStoreLike } from './types'
@@ -57,7 +56,7 @@ export type TtlUnit = 'ms' | 'seconds'
  * without expiry (the store's own default applies). Either way the first
  * answer wins, a second one is ignored and a throw is an error. With a
  * `timeout`, a call that has not answered in time fails with `ETIMEDOUT`
- * (see `withDeadline`).
+ * (see `call`).
  */
 export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}): BridgedStore {
   const ttl = options.ttlUnit || 'ms'
@@ -65,37 +64,54 @@ export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}
   const deadlines = options.timeout ? new Deadlines(options.timeout) : undefined
   const onTimeout = options.onTimeout
 
-  function invoke<T>(method: Method, args: unknown[]): Promise<T> {
-    if (withCallback) return once<T>((callback) => (store as any)[method](...args, callback))
-    try {
-      const result = (store as any)[method](...args)
-      return result && typeof result.then === 'function' ? result : Promise.resolve(result)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-  }
-
-  function call<T>(method: Method, args: unknown[], req?: unknown): Promise<T> {
-    if (!deadlines) return invoke<T>(method, args)
-    const sid = typeof args[0] === 'string' && method !== 'userSessions' ? args[0] : undefined
-    return withDeadline(deadlines, invoke<T>(method, args), () => {
-      if (onTimeout) onTimeout(method, sid, req)
-      return new SessionError('ETIMEDOUT', `the session store did not answer ${method} within ${deadlines.timeout} ms`)
+  /**
+   * One promise per call, whatever the store's convention: the first answer
+   * (callback, returned promise or value, throw, or the deadline) settles it,
+   * and `map` turns the answer into the result (a store's `ENOENT` into none).
+   */
+  function call<T>(method: Method, args: unknown[], req?: unknown, map?: (err: any, value: any) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let pending: Pending | undefined
+      let answered = false
+      const answer = (err: any, value?: any) => {
+        if (answered) return
+        answered = true
+        if (pending) deadlines!.remove(pending)
+        if (map) {
+          try {
+            resolve(map(err, value))
+          } catch (mapped) {
+            reject(mapped)
+          }
+        } else if (err) reject(err)
+        else resolve(value)
+      }
+      if (deadlines) {
+        const sid = typeof args[0] === 'string' && method !== 'userSessions' ? args[0] : undefined
+        pending = deadlines.add(() => {
+          if (onTimeout) onTimeout(method, sid, req)
+          answer(new SessionError('ETIMEDOUT', `the session store did not answer ${method} within ${deadlines.timeout} ms`))
+        })
+      }
+      let returned: any
+      try {
+        returned = withCallback ? (store as any)[method](...args, answer) : (store as any)[method](...args)
+      } catch (err) {
+        return answer(err)
+      }
+      if (returned && typeof returned.then === 'function') {
+        returned.then(
+          (value: unknown) => answer(null, value),
+          (err: unknown) => answer(err ?? new Error('store rejected without a reason'))
+        )
+      } else if (!withCallback) answer(null, returned)
     })
   }
 
   return {
     store,
     canTouch: () => typeof store.touch === 'function',
-    get(sid, req) {
-      return call<SessionRecord | null | undefined>('get', [sid], req).then(
-        (record) => (record && typeof record === 'object' ? record : null),
-        (err) => {
-          if (err && err.code === 'ENOENT') return null
-          throw err
-        }
-      )
-    },
+    get: (sid, req) => call<SessionRecord | null>('get', [sid], req, recordOrNone),
     set(sid, record, req) {
       if (withCallback) return call<void>('set', [sid, record], req)
       const lifetime = lifetimeOf(record, ttl)
@@ -125,24 +141,13 @@ function lifetimeOf(record: SessionRecord, unit: TtlUnit): number | undefined {
   return unit === 'seconds' ? Math.max(1, Math.ceil(ms / 1000)) : ms
 }
 
-/**
- * `work`'s answer, or a rejection with `timedOut()` when it has not come
- * before the deadline. A late answer (or failure) is ignored.
- */
-export function withDeadline<T>(deadlines: Deadlines, work: Promise<T>, timedOut: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const pending = deadlines.add(() => reject(timedOut()))
-    work.then(
-      (value) => {
-        deadlines.remove(pending)
-        resolve(value)
-      },
-      (err) => {
-        deadlines.remove(pending)
-        reject(err)
-      }
-    )
-  })
+/** A `get` answer as a record or null: a store's `ENOENT` error means none, too. */
+function recordOrNone(err: any, record: unknown): SessionRecord | null {
+  if (err) {
+    if (err.code === 'ENOENT') return null
+    throw err
+  }
+  return record && typeof record === 'object' ? (record as SessionRecord) : null
 }
 
 // Stores answer `all()` with an object keyed by ID (ours, connect-redis) or an array (memorystore's older form).

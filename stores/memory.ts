@@ -1,4 +1,4 @@
-import { attempt, settle, type Callback } from '../lib/callback'
+import { answer, settle, type Callback } from '../lib/callback'
 import { recordMeta } from '../lib/core/meta'
 import { checkSid, expiryOf, serializeError } from '../lib/record'
 import { Store } from '../lib/store'
@@ -82,13 +82,10 @@ export class MemoryStore extends Store {
   }
 
   get(sid: string, callback?: Callback<SessionRecord | null>): Promise<SessionRecord | null> {
-    return settle(
-      attempt(() => {
-        const entry = this.live(sid)
-        return entry ? recordOf(entry) : null
-      }),
-      callback
-    )
+    return answer(() => {
+      const entry = this.live(sid)
+      return entry ? recordOf(entry) : null
+    }, callback)
   }
 
   /**
@@ -100,18 +97,15 @@ export class MemoryStore extends Store {
   set(sid: string, session: SessionRecord, maxAgeOrCallback?: number | Callback, callback?: Callback): Promise<void> {
     const maxAge = typeof maxAgeOrCallback === 'number' ? maxAgeOrCallback : this.ttl
     const done = typeof maxAgeOrCallback === 'function' ? maxAgeOrCallback : callback
-    return settle(attempt(() => this.write(sid, session, maxAge)), done)
+    return answer(() => this.write(sid, session, maxAge), done)
   }
 
   destroy(sid: string, callback?: Callback): Promise<void> {
-    return settle(
-      attempt(() => {
-        checkSid(sid)
-        this.remove(sid)
-        if (this.tombstoneMs > 0) this.bury(sid)
-      }),
-      callback
-    )
+    return answer(() => {
+      checkSid(sid)
+      this.remove(sid)
+      if (this.tombstoneMs > 0) this.bury(sid)
+    }, callback)
   }
 
   /**
@@ -121,87 +115,75 @@ export class MemoryStore extends Store {
    * `renew` is `'gone'` too: its data moved to another ID.
    */
   merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
-    return settle(
-      attempt(() => {
-        const entry = this.live(sid)
-        if (!entry) {
-          if (this.isGone(sid)) return 'gone'
-          this.write(sid, patch.record, this.ttl)
-          return 'created'
+    return answer(() => {
+      const entry = this.live(sid)
+      if (!entry) {
+        if (this.isGone(sid)) return 'gone'
+        this.write(sid, patch.record, this.ttl)
+        return 'created'
+      }
+      if (isForward(entry)) return 'gone'
+      // The stored text with the changed members replaced: the others are neither parsed nor written anew.
+      let json: string | undefined
+      try {
+        json = spliceJson(entry.json, patch)
+      } catch (err) {
+        throw serializeError(sid, err)
+      }
+      if (json === undefined) this.write(sid, applyPatch(recordOf(entry), patch), this.ttl)
+      else {
+        entry.json = json
+        entry.cookieJson = undefined
+        entry.expires = expiryOf(patch as unknown as SessionRecord, this.ttl)
+        this.link(sid, entry, recordMeta(patch.record)?.user)
+        if (this.max !== Infinity) {
+          this.sessions.delete(sid)
+          this.sessions.set(sid, entry)
         }
-        if (isForward(entry)) return 'gone'
-        // The stored text with the changed members replaced: the others are neither parsed nor written anew.
-        let json: string | undefined
-        try {
-          json = spliceJson(entry.json, patch)
-        } catch (err) {
-          throw serializeError(sid, err)
-        }
-        if (json === undefined) this.write(sid, applyPatch(recordOf(entry), patch), this.ttl)
-        else {
-          entry.json = json
-          entry.cookieJson = undefined
-          entry.expires = expiryOf(patch as unknown as SessionRecord, this.ttl)
-          this.link(sid, entry, recordMeta(patch.record)?.user)
-          if (this.max !== Infinity) {
-            this.sessions.delete(sid)
-            this.sessions.set(sid, entry)
-          }
-        }
-        return 'merged'
-      }),
-      callback
-    )
+      }
+      return 'merged'
+    }, callback)
   }
 
   /** Refresh a session's expiry, and its stored cookie, from `session.cookie`; the data stays as stored. */
   touch(sid: string, session: SessionRecord, callback?: Callback): Promise<void> {
-    return settle(attempt(() => this.refresh(sid, session)), callback)
+    return answer(() => this.refresh(sid, session), callback)
   }
 
   /** Every live session, as an object keyed by session ID. */
   all(callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
-    return settle(
-      attempt(() => {
-        const now = Date.now()
-        const result: Record<string, SessionRecord> = Object.create(null)
-        for (const [sid, entry] of this.sessions) {
-          if (entry.expires > now) result[sid] = recordOf(entry)
-        }
-        return result
-      }),
-      callback
-    )
+    return answer(() => {
+      const now = Date.now()
+      const result: Record<string, SessionRecord> = Object.create(null)
+      for (const [sid, entry] of this.sessions) {
+        if (entry.expires > now) result[sid] = recordOf(entry)
+      }
+      return result
+    }, callback)
   }
 
   /** The live sessions of `user` (the record's `cookie.sessionware.user`), keyed by session ID. */
   userSessions(user: string, callback?: Callback<Record<string, SessionRecord>>): Promise<Record<string, SessionRecord>> {
-    return settle(
-      attempt(() => {
-        const result: Record<string, SessionRecord> = Object.create(null)
-        for (const sid of [...(this.users.get(user) ?? [])]) {
-          const entry = this.live(sid)
-          if (entry) result[sid] = recordOf(entry)
-        }
-        return result
-      }),
-      callback
-    )
+    return answer(() => {
+      const result: Record<string, SessionRecord> = Object.create(null)
+      for (const sid of [...(this.users.get(user) ?? [])]) {
+        const entry = this.live(sid)
+        if (entry) result[sid] = recordOf(entry)
+      }
+      return result
+    }, callback)
   }
 
   length(callback?: Callback<number>): Promise<number> {
-    return settle(attempt(() => this.size), callback)
+    return answer(() => this.size, callback)
   }
 
   clear(callback?: Callback): Promise<void> {
-    return settle(
-      attempt(() => {
-        this.sessions.clear()
-        this.users.clear()
-        this.tombstones.clear()
-      }),
-      callback
-    )
+    return answer(() => {
+      this.sessions.clear()
+      this.users.clear()
+      this.tombstones.clear()
+    }, callback)
   }
 
   /** Stop the background sweep (it never keeps the process alive anyway). */

@@ -1,4 +1,4 @@
-import { afterCommit, type Commit, type RequestView, type SessionEngine } from '../core/engine'
+import { type Commit, type RequestView, type SessionEngine } from '../core/engine'
 import type { Secret } from '../core/signature'
 import { debug } from '../debug'
 
@@ -58,15 +58,22 @@ export function withCookie(response: Response, line: string): Response {
 }
 
 /**
- * Wait for a commit's store work. Request → Response servers have no later
- * error path: by default (`onSaveError: 'error'`) the problem is thrown to the
- * caller (Hono's onError, the server's error handling); with `'respond'` it is
- * logged and the response goes out.
+ * Wait for a commit's store work, if any. Request → Response servers have no
+ * later error path: by default (`onSaveError: 'error'`) the problem is thrown
+ * to the caller (Hono's onError, the server's error handling); with
+ * `'respond'` it is logged and the response goes out. No promise (and no
+ * microtask) when there is no work to wait for.
  */
-export async function settleCommit(engine: SessionEngine, commit: Commit): Promise<void> {
-  if (commit.work === undefined && commit.error === undefined) return
-  const problem = await afterCommit(commit, (problem) => problem)
-  if (problem === undefined) return
+export function settleCommit(engine: SessionEngine, commit: Commit): void | Promise<void> {
+  const { work, error } = commit
+  if (work === undefined) return error === undefined ? undefined : report(engine, error)
+  return work.then(
+    () => (error === undefined ? undefined : report(engine, error)),
+    (err) => report(engine, error === undefined ? err : error)
+  )
+}
+
+function report(engine: SessionEngine, problem: unknown): void {
   if (engine.options.onSaveError !== 'respond') throw problem
   console.error('sessionware: the session could not be committed:', problem)
   debug('commit failed: %s', problem)

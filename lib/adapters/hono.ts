@@ -53,7 +53,8 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
   const context = c as any
   // Mounted twice (app-wide and on a route): the outer middleware commits.
   if (context.get('session') !== undefined) return next()
-  const state = await engine.start(carrier(context), new FetchRequestView(c.req.raw))
+  const started = engine.start(carrier(context), new FetchRequestView(c.req.raw))
+  const state = started instanceof Promise ? await started : started
   if (!state) return next()
   try {
     await next()
@@ -63,7 +64,8 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
     throw err
   }
   const commit = state.commit()
-  await settleCommit(engine, commit)
+  const settled = settleCommit(engine, commit)
+  if (settled) await settled
   if (commit.cookie !== undefined) {
     const response = c.res
     const changed = withCookie(response, commit.cookie)

@@ -81,25 +81,31 @@ export function webSession(options?: SessionOptions): WebSessions {
       state.release()
       return response
     }
-    return finish(state, response)
+    return finish(state, response) as R
   }
 
-  async function finish<R extends Response>(state: RequestSession, response: R): Promise<R> {
+  /** Commit, then the response with the session's cookie: at once when the store has nothing to do. */
+  function finish<R extends Response>(state: RequestSession, response: R): R | Promise<R> {
     const commit = state.commit()
-    await settleCommit(engine, commit)
-    return (commit.cookie ? withCookie(response, commit.cookie) : response) as R
+    const settled = settleCommit(engine, commit)
+    const cookie = commit.cookie
+    const respond = () => (cookie === undefined ? response : (withCookie(response, cookie) as R))
+    return settled ? settled.then(respond) : respond()
   }
 
   // Mounted twice (a global and a route-level middleware), only the outer
   // call commits: after everything inside it, as on Express and bunway.
+  // Promises are awaited only when there is one: each await is a microtask.
   async function withSession<R extends Response | undefined = Response>(
     request: Request,
     handler: (request: SessionRequest) => R | Promise<R>
   ): Promise<R> {
-    const state = await start(request)
+    const started = start(request)
+    const state = started instanceof Promise ? await started : started
     let response: R
     try {
-      response = await handler(request as SessionRequest)
+      const returned = handler(request as SessionRequest)
+      response = returned && typeof (returned as any).then === 'function' ? await returned : (returned as R)
     } catch (err) {
       // serialize: a handler that throws gives its session back.
       state?.release()
@@ -110,7 +116,8 @@ export function webSession(options?: SessionOptions): WebSessions {
       state.release()
       return response
     }
-    return finish(state, response as Response) as Promise<R>
+    const finished = finish(state, response as Response)
+    return (finished instanceof Promise ? await finished : finished) as R
   }
 
   return {
