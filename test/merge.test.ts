@@ -11,7 +11,8 @@ import Redis from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, describe, expect, it } from 'vitest'
 import session, { FileStore, MemoryStore, RedisStore } from '../lib/index'
-import { applyPatch, changedKeys, members, spliceJson } from '../lib/core/changes'
+import { applyPatch, members, spliceJson } from '../lib/core/changes'
+import { changesBetween, snapshotOf } from '../lib/core/snapshot'
 import { canMerge } from '../lib/store-bridge'
 import { Client, serve, type Served } from './helpers/http'
 import { redisAvailable, redisForTests } from './helpers/redis-server'
@@ -30,12 +31,43 @@ const patch = (set: Record<string, unknown>, unset: string[] = [], whole: object
 
 describe('changedKeys / applyPatch / spliceJson', () => {
   it('finds the top-level keys set, changed deeply and deleted, and nothing when the JSON is the same', () => {
-    const loaded = JSON.stringify({ a: 1, b: { c: [1, 2] }, d: 'x', e: null })
-    const now = JSON.stringify({ a: 1, b: { c: [1, 3] }, e: null, f: [] })
-    expect(changedKeys(loaded, now)).toEqual({ set: { b: { c: [1, 3] }, f: [] }, unset: ['d'] })
-    expect(changedKeys(loaded, loaded)).toEqual({ set: {}, unset: [] })
+    const loaded = { a: 1, b: { c: [1, 2] }, d: 'x', e: null }
+    const now = { a: 1, b: { c: [1, 3] }, e: null, f: [] }
+    expect(changesBetween(snapshotOf(loaded), snapshotOf(now), now)).toEqual({ set: { b: { c: [1, 3] }, f: [] }, unset: ['d'] })
+    expect(changesBetween(snapshotOf(loaded), snapshotOf(loaded), loaded)).toEqual({ set: {}, unset: [] })
     // Compared as JSON text: the same content in another key order is written again (harmless).
-    expect(changedKeys(JSON.stringify({ o: { x: 1, y: 2 } }), JSON.stringify({ o: { y: 2, x: 1 } }))).toEqual({ set: { o: { y: 2, x: 1 } }, unset: [] })
+    const reordered = { o: { y: 2, x: 1 } }
+    expect(changesBetween(snapshotOf({ o: { x: 1, y: 2 } }), snapshotOf(reordered), reordered)).toEqual({ set: { o: { y: 2, x: 1 } }, unset: [] })
+  })
+
+  it('tells two sessions apart exactly when their JSON (without the cookie) differs', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      toJSON(key: string) {
+        return key === 'price' ? `${this.cents / 100} EUR` : this.cents
+      }
+    }
+    const values: unknown[] = [
+      undefined, null, 0, -0, 1, 1.5, NaN, Infinity, -Infinity, '', '0', 'null', '{"a":1}', 'é 🙂 \u2028', true, false,
+      () => 1, Symbol('s'), [], [undefined], [NaN], {}, { a: 1 }, { a: 1, b: undefined }, { b: undefined, a: 1 },
+      { a: { b: [1, { c: null }] } }, new Date(0), new Date(1), new Money(150), { price: new Money(150) }, [new Money(150)]
+    ]
+    const sessions: object[] = [{}, { cookie: { a: 1 } }, { cookie: { a: 2 } }]
+    for (const value of values) {
+      sessions.push({ x: value }, { x: value, y: 1 }, { y: 1, x: value }, { price: value }, { x: value, cookie: { b: 1 } })
+    }
+    // A data object with its own toJSON (a session with flash messages) is read in that form.
+    sessions.push({ x: 1, toJSON: () => ({ x: 1 }) }, { x: 1, toJSON: () => ({ x: 2, f: [] }) })
+    const json = (data: object) => JSON.stringify({ ...JSON.parse(JSON.stringify(data) ?? '{}'), cookie: undefined })
+    for (const a of sessions) {
+      for (const b of sessions) {
+        expect(snapshotOf(a).equals(snapshotOf(b)), `${json(a)} vs ${json(b)}`).toBe(json(a) === json(b))
+      }
+    }
+    expect(() => snapshotOf({ n: 1n })).toThrow(TypeError)
+    const cycle: any = {}
+    cycle.self = cycle
+    expect(() => snapshotOf({ cycle })).toThrow(TypeError)
   })
 
   it('applies the changes to the stored record, keeps the keys it did not touch, replaces the cookie', () => {

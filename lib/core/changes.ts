@@ -1,6 +1,7 @@
 /**
- * Which top-level keys of a session one request changed, and how to apply
- * them to the record as it is in the store: pure functions of JSON data.
+ * How to apply the top-level keys a request changed (lib/core/snapshot.ts
+ * finds them) to the record as it is in the store: pure functions of JSON
+ * data.
  */
 import type { SessionPatch, SessionRecord } from '../types'
 
@@ -8,38 +9,6 @@ import type { SessionPatch, SessionRecord } from '../types'
 export interface KeyChanges {
   set: Record<string, unknown>
   unset: string[]
-}
-
-const NONE: KeyChanges = Object.freeze({ set: Object.freeze({}), unset: Object.freeze([]) as unknown as string[] })
-
-/**
- * Compare the session's data JSON (without its cookie) as the request loaded
- * it with the same data now, key by key: a key whose value serializes to
- * other bytes changed (a deep change; an object whose keys were merely
- * reordered counts as changed, which rewrites it harmlessly). The members
- * are compared as text, and only the changed values are parsed.
- */
-export function changedKeys(loadedJson: string, currentJson: string): KeyChanges {
-  if (loadedJson === currentJson) return NONE
-  const loaded = members(loadedJson)
-  const current = members(currentJson)
-  if (!loaded || !current) throw new TypeError('session data must serialize to a JSON object')
-  const set: Record<string, unknown> = {}
-  const unset: string[] = []
-  // Sessions have a few keys: a scan of the loaded list allocates less than a Map.
-  const seen: boolean[] = []
-  for (let i = 0; i < current.length; i += 2) {
-    const at = indexOfKey(loaded, current[i])
-    if (at === -1 || loaded[at + 1] !== current[i + 1]) set[JSON.parse(current[i])] = JSON.parse(current[i + 1])
-    if (at !== -1) seen[at] = true
-  }
-  for (let i = 0; i < loaded.length; i += 2) if (!seen[i]) unset.push(JSON.parse(loaded[i]))
-  return { set, unset }
-}
-
-function indexOfKey(list: string[], key: string): number {
-  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
-  return -1
 }
 
 /**

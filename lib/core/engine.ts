@@ -8,12 +8,12 @@ import { SessionService } from '../service'
 import { SessionLocks, type SessionLock } from '../session-locks'
 import { bridgeStore, type BridgedStore } from '../store-bridge'
 import type { CookieOptions, SessionRecord } from '../types'
-import { changedKeys } from './changes'
 import { Cookie, CookieShape, cookieFromRecord, readCookie, setCookieLine } from './cookie'
 import { cookieVerdict, isModified, isSecure, onCookiePath, storeAction, type Facts, type Rules, type SecureFacts } from './decide'
 import { cookieMeta, recordMeta, setCookieMeta, userOf, writeMeta, type SessionMeta } from './meta'
 import { dueForRenewal, forwardOf, forwardRecord, isForward } from './renew'
-import { Session, dataJson, type SessionHost } from './session'
+import { Session, type SessionHost } from './session'
+import { changesBetween, snapshotOf, type DataSnapshot } from './snapshot'
 import { Signer, type Secret } from './signature'
 import { expiryReason, usedIsStale } from './timeouts'
 
@@ -274,13 +274,13 @@ export class RequestSession implements SessionHost {
   /** `serialize`: the request's hold on its session. */
   lock: SessionLock | undefined
   private loaded = false
-  /** The data's JSON that a merge compares with: as loaded, reloaded or last merged. */
-  private mergeBase: string | undefined
+  /** The data a merge compares with: as loaded, reloaded or last merged. */
+  private mergeBase: DataSnapshot | undefined
   private originalId: string | undefined
-  private originalJson: string | undefined
+  private original: DataSnapshot | undefined
   private originalCookie: CookieShape | undefined
-  /** The data's JSON when `save()` last ran in this request. */
-  private savedJson: string | undefined
+  /** The data when `save()` last ran in this request. */
+  private saved: DataSnapshot | undefined
   /** The Session this request last installed: an assigned plain object keeps its cookie. */
   private session: Session | undefined
   private committed = false
@@ -471,18 +471,18 @@ export class RequestSession implements SessionHost {
 
     session.touch()
     const stale = this.loaded && this.engine.options.tracksMeta && usedIsStale(cookieMeta(session.cookie), this.engine.options.idleTimeout, Date.now())
-    let json: string
+    let data: DataSnapshot
     try {
-      json = dataJson(session)
+      data = snapshotOf(session)
     } catch (err) {
       this.release()
       return { error: serializeError(String(id), err) }
     }
-    const facts = this.facts(session, json, id)
+    const facts = this.facts(session, data, id)
     facts.metaStale = stale
     let cookie: string | undefined
     let error: unknown
-    const verdict = this.moved ? true : autoCommit ? cookieVerdict(rules, facts) : this.savedJson !== undefined || 'not saved (autoCommit is false)'
+    const verdict = this.moved ? true : autoCommit ? cookieVerdict(rules, facts) : this.saved !== undefined || 'not saved (autoCommit is false)'
     if (verdict !== true) debug('no Set-Cookie: %s', verdict)
     else if (session.cookie.secure && !this.isSecure()) debug('no Set-Cookie: Secure cookie on an insecure request')
     else {
@@ -499,9 +499,9 @@ export class RequestSession implements SessionHost {
     const events = this.engine.events
     if (action === 'save') {
       debug(stale && !isModified(facts) ? 'saving %s (its last-use time is due)' : 'saving %s', id)
-      this.savedJson = json
+      this.saved = data
       const meta = this.engine.stampMeta(session, true)
-      work = this.write(id, session, json)
+      work = this.write(id, session, data)
       if (events.wants('saved')) work = work.then(() => events.notify('saved', id, req))
       const user = meta && meta.user
       if (user !== undefined && user !== this.originalUser && this.engine.options.maxSessionsPerUser !== undefined) {
@@ -529,15 +529,15 @@ export class RequestSession implements SessionHost {
 
   save(session: Session): Promise<void> {
     debug('saving %s', session.id)
-    let json: string
+    let data: DataSnapshot
     try {
-      json = this.savedJson = dataJson(session)
+      data = this.saved = snapshotOf(session)
     } catch (err) {
       return Promise.reject(serializeError(session.id, err))
     }
     this.engine.stampMeta(session, true)
     const id = session.id
-    return this.write(id, session, json).then(() => this.engine.events.notify('saved', id, this.req))
+    return this.write(id, session, data).then(() => this.engine.events.notify('saved', id, this.req))
   }
 
   reload(session: Session): Promise<void> {
@@ -548,7 +548,7 @@ export class RequestSession implements SessionHost {
       const reloaded = this.install(record)
       if (reloaded.id === this.originalId) {
         this.mark = mark
-        this.mergeBase = dataJson(reloaded)
+        this.mergeBase = snapshotOf(reloaded)
       }
     })
   }
@@ -614,10 +614,10 @@ export class RequestSession implements SessionHost {
    * nothing is written when the ID was destroyed meanwhile. A new session or
    * a new ID is set whole.
    */
-  private write(id: string, session: Session, json: string): Promise<void> {
+  private write(id: string, session: Session, data: DataSnapshot): Promise<void> {
     if (this.loaded && id === this.originalId) {
-      const changes = changedKeys(this.mergeBase === undefined ? this.originalJson! : this.mergeBase, json)
-      this.mergeBase = json
+      const changes = changesBetween(this.mergeBase === undefined ? this.original! : this.mergeBase, data, session)
+      this.mergeBase = data
       const patch = { set: changes.set, unset: changes.unset, cookie: session.cookie as any, record: session as unknown as SessionRecord }
       // The outcome ('gone': nothing written) is of no use here: the merger logs it.
       return this.engine.merger.merge(id, patch, this.mark) as Promise<unknown> as Promise<void>
@@ -626,15 +626,17 @@ export class RequestSession implements SessionHost {
     return this.engine.store.set(id, session as unknown as SessionRecord, this.req)
   }
 
-  private facts(session: Session | undefined, json: string | undefined, id: unknown): Facts {
+  private facts(session: Session | undefined, data: DataSnapshot | undefined, id: unknown): Facts {
+    const original = this.original
+    const saved = this.saved
     return {
       hasSession: session !== undefined,
       hasId: typeof id === 'string',
       isNew: this.cookieId !== id,
       loaded: this.loaded,
       idChanged: this.originalId !== id,
-      dataChanged: this.originalJson !== json,
-      saved: this.savedJson === undefined ? 'never' : this.savedJson === json ? 'unchanged' : 'changed',
+      dataChanged: original === undefined ? data !== undefined : data === undefined || !original.equals(data),
+      saved: saved === undefined ? 'never' : data !== undefined && saved.equals(data) ? 'unchanged' : 'changed',
       cookieChanged: session !== undefined && !this.originalCookie!.matches(session.cookie),
       cookieExpires: session !== undefined && session.cookie.expires != null,
       metaStale: false
@@ -643,7 +645,7 @@ export class RequestSession implements SessionHost {
 
   private remember(session: Session): void {
     this.originalId = this.id
-    this.originalJson = dataJson(session)
+    this.original = snapshotOf(session)
     this.originalCookie = new CookieShape(session.cookie)
   }
 
