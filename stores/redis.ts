@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'crypto'
 import { createRequire } from 'module'
 import path from 'path'
 import { attempt, settle, type Callback } from '../lib/callback'
+import { patchCookieJson } from '../lib/core/changes'
 import { recordMeta } from '../lib/core/meta'
 import { debug } from '../lib/debug'
 import { Deadlines } from '../lib/deadlines'
@@ -177,7 +178,7 @@ export class RedisStore extends Store {
       const args: string[] = []
       try {
         whole = JSON.stringify(patch.record)
-        args.push('', JSON.stringify(patch.cookie), whole, String(Object.keys(patch.set).length))
+        args.push('', patchCookieJson(patch.cookie), whole, String(Object.keys(patch.set).length))
         for (const name of Object.keys(patch.set)) args.push(JSON.stringify(name), JSON.stringify(patch.set[name]) ?? 'null')
         for (const name of patch.unset) args.push(JSON.stringify(name))
       } catch (err) {

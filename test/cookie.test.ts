@@ -1,6 +1,7 @@
 import * as cookie1 from 'cookie'
 import { describe, expect, it } from 'vitest'
-import { Cookie, readCookie } from '../lib/core/cookie'
+import { Cookie, cookieJson, readCookie } from '../lib/core/cookie'
+import { setCookieMeta } from '../lib/core/meta'
 
 // express-session serializes with cookie 0.7; ours must give the same bytes.
 const cookie07 = require('express-session/node_modules/cookie')
@@ -68,6 +69,44 @@ describe('Cookie.serialize', () => {
 
   it('rejects an invalid name', () => {
     expect(() => new Cookie().serialize('bad name', 'v')).toThrow('argument name is invalid')
+  })
+})
+
+describe('cookieJson', () => {
+  it('writes the bytes JSON.stringify writes, for every attribute combination, expiry, maxAge and metadata', () => {
+    let checked = 0
+    const odd = [{ path: 7, domain: null, secure: 'auto', sameSite: 'auto', priority: { p: 1 } }, { originalMaxAge: NaN }, { httpOnly: undefined }]
+    for (const options of [...combinations(), ...odd]) {
+      for (const variant of ['as given', 'maxAge', 'invalid date', 'no expiry', 'meta'] as const) {
+        const cookie = new Cookie(options as any)
+        if (variant === 'maxAge') cookie.maxAge = 60_000
+        if (variant === 'invalid date') cookie.expires = new Date(NaN)
+        if (variant === 'no expiry') cookie.expires = undefined
+        if (variant === 'meta') setCookieMeta(cookie, { created: 1, used: 2, user: 'u"1' })
+        expect(cookieJson(cookie)).toBe(JSON.stringify(cookie))
+        checked++
+      }
+    }
+    expect(checked).toBe((3 * 3 * 2 * 2 * 2 * 2 * 4 * 6 + 3) * 5)
+  })
+
+  it('leaves a subclass, a toJSON of its own and a patched Date#toJSON to JSON.stringify', () => {
+    class Tagged extends Cookie {
+      override toJSON() {
+        return { ...super.toJSON(), tag: 'x' } as any
+      }
+    }
+    const sub = new Tagged({ path: '/' } as any)
+    expect(cookieJson(sub)).toBe(JSON.stringify(sub))
+    expect(cookieJson(sub)).toContain('"tag":"x"')
+    const own = new Cookie({ path: '/' } as any)
+    ;(own as any).toJSON = () => ({ own: true })
+    expect(cookieJson(own)).toBe('{"own":true}')
+    const dated = new Cookie({ path: '/' } as any)
+    dated.expires = new Date(0)
+    ;(dated.expires as any).toJSON = () => 'epoch'
+    expect(cookieJson(dated)).toBe(JSON.stringify(dated))
+    expect(cookieJson(dated)).toContain('"expires":"epoch"')
   })
 })
 

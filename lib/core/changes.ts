@@ -4,6 +4,7 @@
  * data.
  */
 import type { SessionPatch, SessionRecord } from '../types'
+import { Cookie, cookieJson } from './cookie'
 
 /** The keys a request set or changed, with their new values, and the keys it deleted. */
 export interface KeyChanges {
@@ -28,7 +29,7 @@ export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' |
     replace.push(JSON.stringify(key), value === undefined ? null : value)
   }
   for (const key of patch.unset) replace.push(JSON.stringify(key), null)
-  replace.push('"cookie"', JSON.stringify(patch.cookie))
+  replace.push('"cookie"', patchCookieJson(patch.cookie))
   const used: boolean[] = []
   // Joined, not concatenated: the stored string is flat and holds no slice of the old one.
   const parts: string[] = []
@@ -44,6 +45,11 @@ export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' |
     if (!used[i] && replace[i + 1] !== null) parts.push(replace[i] + ':' + replace[i + 1])
   }
   return '{' + parts.join(',') + '}'
+}
+
+/** The JSON of a patch's cookie (a Cookie when the patch comes from the middleware). */
+export function patchCookieJson(cookie: unknown): string {
+  return cookie instanceof Cookie ? cookieJson(cookie) : JSON.stringify(cookie)
 }
 
 function indexOfReplacement(list: Array<string | null>, key: string): number {
