@@ -25,18 +25,14 @@ interface Entry {
   expires: number
   /** The record's user (`cookie.sessionware.user`), as indexed in `users`. */
   user: string | undefined
+  /** A forward record, written by `renew` on the old ID: never merged into or touched. */
+  forward: boolean
 }
 
 function recordOf(entry: Entry): SessionRecord {
   const record = JSON.parse(entry.json)
   if (entry.cookieJson !== undefined) record.cookie = JSON.parse(entry.cookieJson)
   return record
-}
-
-/** A forward record, written by `renew` on the old ID: the cheap text check first, the record's metadata to be sure. */
-function isForward(entry: Entry): boolean {
-  const hint = entry.cookieJson === undefined ? entry.json : entry.cookieJson
-  return hint.includes('"renewedTo"') && typeof recordMeta(recordOf(entry))?.renewedTo === 'string'
 }
 
 // The most destroyed IDs remembered; past it the oldest is forgotten first.
@@ -122,7 +118,7 @@ export class MemoryStore extends Store {
         this.write(sid, patch.record, this.ttl)
         return 'created'
       }
-      if (isForward(entry)) return 'gone'
+      if (entry.forward) return 'gone'
       // The stored text with the changed members replaced: the others are neither parsed nor written anew.
       let json: string | undefined
       try {
@@ -253,7 +249,7 @@ export class MemoryStore extends Store {
 
   private refresh(sid: string, session: SessionRecord): void {
     const entry = this.live(sid)
-    if (!entry || isForward(entry)) return
+    if (!entry || entry.forward) return
     if (session && session.cookie) {
       entry.cookieJson = this.serialize(sid, session.cookie)
       this.link(sid, entry, recordMeta(session)?.user)
@@ -271,11 +267,13 @@ export class MemoryStore extends Store {
     if (!record || typeof record !== 'object') throw new TypeError('session must be an object')
     const json = this.serialize(sid, record)
     const previous = this.sessions.get(sid)
-    const entry: Entry = { json, cookieJson: undefined, expires: expiryOf(record, maxAge), user: previous && previous.user }
+    const meta = recordMeta(record)
+    const forward = meta !== undefined && typeof meta.renewedTo === 'string'
+    const entry: Entry = { json, cookieJson: undefined, expires: expiryOf(record, maxAge), user: previous && previous.user, forward }
     const sessions = this.sessions
     if (this.max !== Infinity && !sessions.delete(sid) && sessions.size >= this.max) this.evictOne()
     sessions.set(sid, entry)
-    this.link(sid, entry, recordMeta(record)?.user)
+    this.link(sid, entry, meta?.user)
   }
 
   /** Index the session under `user` (and no longer under its former user). */

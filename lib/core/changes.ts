@@ -21,30 +21,46 @@ export interface KeyChanges {
 export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' | 'unset' | 'cookie'>): string | undefined {
   const stored = members(storedJson)
   if (!stored) return undefined
-  // Replacements as a flat list (key text, value text or null to delete), scanned like `stored`.
-  const replace: Array<string | null> = []
   const set = patch.set
-  for (const key of Object.keys(set)) {
-    const value = JSON.stringify(set[key])
-    replace.push(JSON.stringify(key), value === undefined ? null : value)
-  }
-  for (const key of patch.unset) replace.push(JSON.stringify(key), null)
-  replace.push('"cookie"', patchCookieJson(patch.cookie))
-  const used: boolean[] = []
-  // Joined, not concatenated: the stored string is flat and holds no slice of the old one.
+  const setKeys = Object.keys(set)
+  const setTexts = setKeys.map(keyText)
+  const unsetTexts = patch.unset.length === 0 ? undefined : patch.unset.map(keyText)
+  const cookie = patchCookieJson(patch.cookie)
+  const written: boolean[] = []
+  let cookieWritten = false
+  // Joined, not concatenated: one flat string, where a chain of concatenations leaves a rope to flatten later.
   const parts: string[] = []
   for (let i = 0; i < stored.length; i += 2) {
-    const at = indexOfReplacement(replace, stored[i])
-    if (at === -1) parts.push(stored[i] + ':' + stored[i + 1])
-    else {
-      if (replace[at + 1] !== null) parts.push(stored[i] + ':' + replace[at + 1])
-      used[at] = true
+    const key = stored[i]
+    let value: string | undefined = stored[i + 1]
+    if (key === '"cookie"') {
+      value = cookie
+      cookieWritten = true
+    } else {
+      const at = setTexts.indexOf(key)
+      if (at !== -1) {
+        value = JSON.stringify(set[setKeys[at]])
+        written[at] = true
+      } else if (unsetTexts !== undefined && unsetTexts.includes(key)) value = undefined
     }
+    if (value !== undefined) parts.push(key + ':' + value)
   }
-  for (let i = 0; i < replace.length; i += 2) {
-    if (!used[i] && replace[i + 1] !== null) parts.push(replace[i] + ':' + replace[i + 1])
+  for (let at = 0; at < setKeys.length; at++) {
+    if (written[at]) continue
+    const value = JSON.stringify(set[setKeys[at]])
+    if (value !== undefined) parts.push(setTexts[at] + ':' + value)
   }
+  if (!cookieWritten) parts.push('"cookie":' + cookie)
   return '{' + parts.join(',') + '}'
+}
+
+/** A key as JSON writes it: quoted, and escaped only when it has to be. */
+function keyText(key: string): string {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0xd800) return JSON.stringify(key)
+  }
+  return '"' + key + '"'
 }
 
 /** The JSON of a patch's cookie (a Cookie when the patch comes from the middleware). */
@@ -52,10 +68,6 @@ export function patchCookieJson(cookie: unknown): string {
   return cookie instanceof Cookie ? cookieJson(cookie) : JSON.stringify(cookie)
 }
 
-function indexOfReplacement(list: Array<string | null>, key: string): number {
-  for (let i = 0; i < list.length; i += 2) if (list[i] === key) return i
-  return -1
-}
 
 /**
  * The top-level members of a JSON object's text, as a flat list: key text
