@@ -44,20 +44,22 @@ export function attempt<T>(fn: () => T | PromiseLike<T>): Promise<T> {
 /**
  * Run synchronous work and answer both ways: the returned promise holds its
  * result (or its throw), and `callback`, if any, gets it in a microtask, as
- * `settle` would give it, with one promise fewer per call.
+ * `settle` would give it, with one promise and one closure fewer per call.
  */
 export function answer<T>(work: () => T, callback?: Callback<T>): Promise<T> {
   let value: T
   try {
     value = work()
   } catch (err) {
-    if (typeof callback === 'function') queueMicrotask(() => invoke(callback, err))
     const failed = Promise.reject(err)
-    failed.catch(noop)
+    if (typeof callback === 'function') failed.then(undefined, (reason) => invoke(callback, reason))
+    else failed.catch(noop)
     return failed
   }
-  if (typeof callback === 'function') queueMicrotask(() => invoke(callback, null, value))
-  return Promise.resolve(value)
+  const done = Promise.resolve(value)
+  // No rejection handler: a resolved promise cannot reject.
+  if (typeof callback === 'function') done.then((result) => invoke(callback, null, result))
+  return done
 }
 
 // A callback that throws must surface like it would in a plain callback API:

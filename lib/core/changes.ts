@@ -28,7 +28,6 @@ export function spliceJson(storedJson: string, patch: Pick<SessionPatch, 'set' |
   const cookie = patchCookieJson(patch.cookie)
   const written: boolean[] = []
   let cookieWritten = false
-  // Joined, not concatenated: one flat string, where a chain of concatenations leaves a rope to flatten later.
   const parts: string[] = []
   for (let i = 0; i < stored.length; i += 2) {
     const key = stored[i]
@@ -67,7 +66,6 @@ function keyText(key: string): string {
 export function patchCookieJson(cookie: unknown): string {
   return cookie instanceof Cookie ? cookieJson(cookie) : JSON.stringify(cookie)
 }
-
 
 /**
  * The top-level members of a JSON object's text, as a flat list: key text
