@@ -7,7 +7,7 @@
 //
 // Variants, each a server on 127.0.0.1 whose route reads and increments a
 // session counter (the bare ones answer without a session):
-//   bun:    Bun.serve bare;  Bun.serve + webSession (withSession)
+//   bun:    Bun.serve bare;  its floors (async; the contract, hand-written);  Bun.serve + webSession (withSession)
 //   hono:   Hono bare;  Hono + honoSession;  Hono + webSession().middleware;  Hono + hono-sessions (its MemoryStore)
 //   bunway: the bunway double (test/bunway-double) bare;  + session()
 // Every session variant starts with a pool of 1,000 existing sessions, and
@@ -15,11 +15,13 @@
 // saveUninitialized: false for sessionware). See METHOD below.
 import { Hono } from 'hono'
 import { MemoryStore as HonoSessionsMemoryStore, sessionMiddleware as honoSessions } from 'hono-sessions'
+import signature from 'cookie-signature'
 import sessionware from '../dist/lib/index.js'
+import { readCookie } from '../dist/lib/core/cookie.js'
 import { bunway } from '../test/bunway-double'
 import common from './common.js'
 
-const { SECRET, POOL_SIZE, poolId, poolCookie, record, parseArgs, spread, rotate, fmt, fmtRatio, table, mdTable } = common as any
+const { SECRET, POOL_SIZE, COOKIE_NAME, poolId, poolCookie, record, parseArgs, spread, rotate, fmt, fmtRatio, table, mdTable } = common as any
 const session: any = sessionware
 const args = parseArgs(process.argv.slice(2))
 const QUICK = !!args.quick
@@ -35,7 +37,10 @@ flight (keep-alive), request i carrying the cookie of session i mod ${POOL_SIZE}
 sessionware: ${POOL_SIZE} records set in its MemoryStore, signed cookies; for hono-sessions: ${POOL_SIZE} sessions created
 through its own middleware and MemoryStore, their cookies kept). Each route reads a counter from the session, adds one
 and answers it as text; the bare variants answer a text without a session. The "floor" variants do what any session
-layer must and nothing else: read the Cookie header (and, on Bun.serve, the URL) and answer through a promise. Groups run one after the other; a round drives every
+layer must and nothing else: read the Cookie header (and, on Bun.serve, the URL) and answer through a promise. The
+"contract floor" is the least an express-session-compatible layer does for this request, written by hand for it alone:
+find the cookie, check its signature (verified values remembered), read the record as JSON from a store that answers
+in a microtask, compare the data's JSON before and after, write the record back as JSON. Groups run one after the other; a round drives every
 variant of the group in turn for ${SLOTS} slots of ${SLOT} s, the order rotated every slot and every round, after a warm-up of each; req/s is the
 requests completed in a variant's slots over their time. Ratios (variant / bare of its group) are computed per round and
 reported as median (min–max) over ${ROUNDS} rounds. CPU µs/req is the process's CPU time (user + system, all
@@ -61,6 +66,38 @@ function serve(fetch: (request: Request) => Response | Promise<Response>) {
   return { url: `http://127.0.0.1:${server.port}/count`, stop: () => server.stop(true) }
 }
 
+/**
+ * The least any express-session-compatible layer does for this request, written
+ * by hand for this one case: find the cookie, check its signature (verified
+ * values remembered, as sessionware does), read the record as JSON from a
+ * store that answers asynchronously, tell whether the data changed (its JSON
+ * before and after), and write the record back as JSON. No session object,
+ * no cookie object, no options, no merge, no timeouts: a bound, not a product.
+ */
+function contractFloor() {
+  const records = new Map<string, string>()
+  for (let i = 0; i < POOL_SIZE; i++) records.set(poolId(i), JSON.stringify(record({ count: 0 })))
+  const verified = new Map<string, string>()
+  const asynchronously = <T>(value: T) => new Promise<T>((resolve) => queueMicrotask(() => resolve(value)))
+  return async (request: Request) => {
+    const value = readCookie(request.headers.get('cookie') || '', COOKIE_NAME)
+    let id = value === undefined ? undefined : verified.get(value)
+    if (value !== undefined && id === undefined) {
+      const unsigned = signature.unsign(decodeURIComponent(value).slice(2), SECRET)
+      if (unsigned !== false) verified.set(value, (id = unsigned))
+    }
+    if (id === undefined) return new Response('no session', { status: 400 })
+    const stored = await asynchronously(records.get(id))
+    const session = JSON.parse(stored!)
+    const { cookie, ...data } = session
+    const before = JSON.stringify(data)
+    session.count = (session.count || 0) + 1
+    const { cookie: _cookie, ...after } = session
+    if (JSON.stringify(after) !== before) await asynchronously(records.set(id, JSON.stringify(session)))
+    return text(session.count)
+  }
+}
+
 async function variants(): Promise<Variant[]> {
   const list: Variant[] = []
   if (GROUPS.includes('bun')) {
@@ -73,6 +110,7 @@ async function variants(): Promise<Variant[]> {
       return text(0)
     }
     list.push({ group: 'bun', name: 'Bun.serve floor (async, reads cookie)', bare: 'Bun.serve bare', cookies: poolCookies(), ...serve(floor) })
+    list.push({ group: 'bun', name: 'Bun.serve contract floor (hand-written)', bare: 'Bun.serve bare', cookies: poolCookies(), ...serve(contractFloor()) })
     const sessions = session.webSession(options(await sessionwareStore()))
     const counter = (req: any) => text((req.session.count = (req.session.count || 0) + 1))
     list.push({ group: 'bun', name: 'Bun.serve + webSession', bare: 'Bun.serve bare', cookies: poolCookies(), ...serve((request) => sessions.withSession(request, counter)) })
