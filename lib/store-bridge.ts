@@ -8,8 +8,12 @@ export interface BridgedStore {
   readonly store: SessionStoreLike
   /** Whether the store has a `touch` method now. */
   canTouch(): boolean
-  /** The record, or null when there is none (a store's `ENOENT` error means none, too). */
+  /**
+   * The record, or null when there is none (a store's `ENOENT` error means
+   * none, too); with `then`, what `then` makes of it, in the same promise.
+   */
   get(sid: string, req?: unknown): Promise<SessionRecord | null>
+  get<T>(sid: string, req: unknown, then: (record: SessionRecord | null) => T | PromiseLike<T>): Promise<T>
   set(sid: string, record: SessionRecord, req?: unknown): Promise<void>
   destroy(sid: string, req?: unknown): Promise<void>
   touch(sid: string, record: SessionRecord, req?: unknown): Promise<void>
@@ -69,7 +73,7 @@ export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}
    * (callback, returned promise or value, throw, or the deadline) settles it,
    * and `map` turns the answer into the result (a store's `ENOENT` into none).
    */
-  function call<T>(method: Method, args: unknown[], req?: unknown, map?: (err: any, value: any) => T): Promise<T> {
+  function call<T>(method: Method, args: unknown[], req?: unknown, map?: (err: any, value: any) => T | PromiseLike<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let pending: Pending | undefined
       let answered = false
@@ -111,7 +115,8 @@ export function bridgeStore(store: SessionStoreLike, options: BridgeOptions = {}
   return {
     store,
     canTouch: () => typeof store.touch === 'function',
-    get: (sid, req) => call<SessionRecord | null>('get', [sid], req, recordOrNone),
+    get: (sid: string, req?: unknown, then?: (record: SessionRecord | null) => any) =>
+      call('get', [sid], req, then === undefined ? recordOrNone : (err, record) => then(recordOrNone(err, record))),
     set(sid, record, req) {
       if (withCallback) return call<void>('set', [sid, record], req)
       const lifetime = lifetimeOf(record, ttl)

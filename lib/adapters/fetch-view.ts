@@ -58,18 +58,27 @@ export function withCookie(response: Response, line: string): Response {
 }
 
 /**
- * Wait for a commit's store work, if any. Request → Response servers have no
- * later error path: by default (`onSaveError: 'error'`) the problem is thrown
- * to the caller (Hono's onError, the server's error handling); with
- * `'respond'` it is logged and the response goes out. No promise (and no
- * microtask) when there is no work to wait for.
+ * Wait for a commit's store work, if any, then run `then`. Request → Response
+ * servers have no later error path: by default (`onSaveError: 'error'`) the
+ * problem is thrown to the caller (Hono's onError, the server's error
+ * handling); with `'respond'` it is logged and the response goes out. No
+ * promise (and no microtask) when there is no work to wait for.
  */
-export function settleCommit(engine: SessionEngine, commit: Commit): void | Promise<void> {
+export function settleCommit<T>(engine: SessionEngine, commit: Commit, then: () => T): T | Promise<T> {
   const { work, error } = commit
-  if (work === undefined) return error === undefined ? undefined : report(engine, error)
+  if (work === undefined) {
+    if (error !== undefined) report(engine, error)
+    return then()
+  }
   return work.then(
-    () => (error === undefined ? undefined : report(engine, error)),
-    (err) => report(engine, error === undefined ? err : error)
+    () => {
+      if (error !== undefined) report(engine, error)
+      return then()
+    },
+    (err) => {
+      report(engine, error === undefined ? err : error)
+      return then()
+    }
   )
 }
 

@@ -64,7 +64,7 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
     throw err
   }
   const commit = state.commit()
-  const settled = settleCommit(engine, commit)
+  const settled = settleCommit(engine, commit, noop)
   if (settled) await settled
   if (commit.cookie !== undefined) {
     const response = c.res
@@ -76,6 +76,8 @@ export async function handleHono(engine: SessionEngine, c: HonoContextLike, next
     }
   }
 }
+
+const noop = () => {}
 
 /**
  * The object the engine keeps the request's session on (`req` to `genid`

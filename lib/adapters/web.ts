@@ -87,10 +87,8 @@ export function webSession(options?: SessionOptions): WebSessions {
   /** Commit, then the response with the session's cookie: at once when the store has nothing to do. */
   function finish<R extends Response>(state: RequestSession, response: R): R | Promise<R> {
     const commit = state.commit()
-    const settled = settleCommit(engine, commit)
     const cookie = commit.cookie
-    const respond = () => (cookie === undefined ? response : (withCookie(response, cookie) as R))
-    return settled ? settled.then(respond) : respond()
+    return settleCommit(engine, commit, () => (cookie === undefined ? response : (withCookie(response, cookie) as R)))
   }
 
   // Mounted twice (a global and a route-level middleware), only the outer

@@ -150,7 +150,7 @@ export class SessionEngine {
     if (this.locks) return this.startSerialized(state, cookieId, this.locks)
     debug('fetching %s', cookieId)
     state.mark = this.merger.mark()
-    return this.store.get(cookieId, req).then((record) => state.load(record))
+    return this.store.get(cookieId, req, (record) => state.load(record))
   }
 
   /** `serialize`: wait for the session, then load it; the lock is given back on failure. */
@@ -163,8 +163,7 @@ export class SessionEngine {
       // Loading can fail after the hold was taken (the store's get, or an expired
       // session's destroy, or a renewal's writes): give the hold back then.
       return this.store
-        .get(cookieId, state.req)
-        .then((record) => state.load(record))
+        .get(cookieId, state.req, (record) => state.load(record))
         .catch((err) => {
           state.release()
           throw err
