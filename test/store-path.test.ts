@@ -144,6 +144,49 @@ describe('subclasses of our stores, written as express-session users write them'
   })
 })
 
+describe('stores that answer through their promise, or both ways (sessionware: the first answer wins)', () => {
+  it('a subclass whose async overrides ignore the callback is answered by their promises', async () => {
+    class AsyncStore extends MemoryStore {
+      calls: string[] = []
+    }
+    for (const method of ['get', 'set', 'touch', 'destroy']) {
+      ;(AsyncStore.prototype as any)[method] = async function (this: any, ...args: any[]) {
+        this.calls.push(method)
+        // The callback the middleware passes is ignored: only the returned promise answers.
+        return (MemoryStore.prototype as any)[method].call(this, ...args.slice(0, typeof args.at(-1) === 'function' ? -1 : undefined))
+      }
+    }
+    const store = new AsyncStore()
+    const { client, errors } = await app('sessionware', store)
+    expect((await client.get('/count')).body).toBe('1')
+    expect((await client.get('/count')).body).toBe('2')
+    expect((await client.get('/read')).body).toBe('2')
+    expect((await client.get('/logout')).body).toBe('bye')
+    expect((await client.get('/read')).body).toBe('none')
+    expect(errors).toEqual([])
+    expect(store.calls).toContain('destroy')
+  })
+
+  it('a store that calls back with an error and then resolves its promise fails once, with the callback\'s error', async () => {
+    class TwoFacedStore extends MemoryStore {
+      broken = false
+      get(sid: string, callback?: any): any {
+        if (!this.broken) return super.get(sid, callback)
+        callback(Object.assign(new Error('callback first'), { code: 'EFIRST' }))
+        return Promise.resolve(null)
+      }
+    }
+    const store = new TwoFacedStore()
+    const { client, errors } = await app('sessionware', store)
+    expect((await client.get('/count')).body).toBe('1')
+    store.broken = true
+    expect((await client.get('/count')).status).toBe(500)
+    expect(errors.map((err) => err.code)).toEqual(['EFIRST'])
+    store.broken = false
+    expect((await client.get('/count')).body).toBe('2')
+  })
+})
+
 describe('public store methods take a callback and return a promise', () => {
   it('load(sid) without a callback resolves with a Session, or undefined for none', async () => {
     const store = new MemoryStore()
