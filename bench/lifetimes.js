@@ -7,7 +7,7 @@
 // session stored with these options carries). Two cases: "unchanged" (the handler reads req.session.count) and
 // "modified" (it increments it). Overhead = variant − bare, per round, variants rotated each round; reported
 // as ratios to express-session's overhead in the same round, and as µs above sessionware with none of the
-// options (storeTimeout: false) in the same round. With REDIS_URL, also RedisStore's set and touch with the
+// options (storeTimeout: false) in the same round. With REDIS_URL, also RedisStore's set, touch and merge with the
 // user index against without.
 const { poolId, poolCookies, call, sessionOptions, parseArgs, spread, rotate, fmt, fmtRatio, table } = require('./common')
 const { request } = require('./middleware-harness')
@@ -83,8 +83,9 @@ async function runCase(modify) {
   return result
 }
 
-// With REDIS_URL: RedisStore's set and touch of a session with a user (one EVAL keeping the user index)
-// against the same without a user (a SET, an EXPIRE), 16 in flight, client CPU and wall time per operation.
+// With REDIS_URL: RedisStore's set, touch and merge of a session with a user (one EVAL keeping the user index)
+// against the same without a user (a SET, an EXPIRE, the merge script), 16 in flight, client CPU and wall
+// time per operation.
 async function redisCase() {
   const { createClient } = require('redis')
   const client = createClient({ url: process.env.REDIS_URL })
@@ -101,8 +102,12 @@ async function redisCase() {
     'set, no user': (i) => store.set('s' + (i % 1000), recordOf()),
     'set, with user': (i) => store.set('u' + (i % 1000), recordOf('user' + (i % 100))),
     'touch, no user': (i) => store.touch('s' + (i % 1000), recordOf()),
-    'touch, with user': (i) => store.touch('u' + (i % 1000), recordOf('user' + (i % 100)))
+    'touch, with user': (i) => store.touch('u' + (i % 1000), recordOf('user' + (i % 100))),
+    // A modified request's save: its changed key merged into the stored record (and, with a user, the index kept).
+    'merge, no user': (i) => store.merge('s' + (i % 1000), patchOf(recordOf(), i)),
+    'merge, with user': (i) => store.merge('u' + (i % 1000), patchOf(recordOf('user' + (i % 100)), i))
   }
+  const patchOf = (record, i) => ({ set: { count: i }, unset: [], cookie: record.cookie, record: { ...record, count: i } })
   const n = Math.min(REQUESTS, 10000)
   const raw = Object.fromEntries(Object.keys(ops).map((k) => [k, []]))
   for (const op of Object.values(ops)) await inFlight(2000, 16, op)
@@ -120,7 +125,8 @@ async function redisCase() {
   const ratio = (a, b, key) => spread(raw[a].map((x, r) => x[key] / raw[b][r][key]))
   return {
     set: { cpu: ratio('set, with user', 'set, no user', 'cpuUs'), wall: ratio('set, with user', 'set, no user', 'wallUs') },
-    touch: { cpu: ratio('touch, with user', 'touch, no user', 'cpuUs'), wall: ratio('touch, with user', 'touch, no user', 'wallUs') }
+    touch: { cpu: ratio('touch, with user', 'touch, no user', 'cpuUs'), wall: ratio('touch, with user', 'touch, no user', 'wallUs') },
+    merge: { cpu: ratio('merge, with user', 'merge, no user', 'cpuUs'), wall: ratio('merge, with user', 'merge, no user', 'wallUs') }
   }
 }
 

@@ -5,9 +5,13 @@
 
 /**
  * Merge a request's changes into the stored record, in one step.
- * KEYS: the session key, its tombstone key. ARGV: the TTL in seconds, the
- * cookie's JSON, the whole record's JSON, the number N of set keys, N pairs
- * (key as JSON string, value as JSON), then the deleted keys as JSON strings.
+ * KEYS: the session key, its tombstone key, and (when the record names a
+ * user, `userKey`) the user's set in the user index. ARGV: the TTL in
+ * seconds, the cookie's JSON, the whole record's JSON, the number N of set
+ * keys, the session's ID (for the user's set), N pairs (key as JSON string,
+ * value as JSON), then the deleted keys as JSON strings. A record stored or
+ * merged is linked to its user's set, which lives as long as its
+ * longest-lived session.
  *
  * The stored JSON is not decoded and encoded again (cjson would turn `[]`
  * into `{}` and round numbers): its top-level members are scanned, and the
@@ -18,10 +22,17 @@
  * a string) is left alone, and the answer is 'gone': its data moved to another ID.
  */
 export const MERGE_SCRIPT = `
+local function link()
+  if KEYS[3] then
+    redis.call('SADD', KEYS[3], ARGV[5])
+    if redis.call('TTL', KEYS[3]) < tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[3], ARGV[1]) end
+  end
+end
 local cur = redis.call('GET', KEYS[1])
 if not cur then
   if redis.call('EXISTS', KEYS[2]) == 1 then return 'gone' end
   redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
+  link()
   return 'created'
 end
 if string.find(cur, '"renewedTo"', 1, true) then
@@ -32,7 +43,7 @@ if string.find(cur, '"renewedTo"', 1, true) then
   end
 end
 local patch, order = {}, {}
-local i = 5
+local i = 6
 for _ = 1, tonumber(ARGV[4]) do
   patch[ARGV[i]] = ARGV[i + 1]
   order[#order + 1] = ARGV[i]
@@ -117,12 +128,14 @@ if ok then
 end
 if not ok then
   redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[1])
+  link()
   return 'created'
 end
 for _, name in ipairs(order) do
   if not seen[name] then parts[#parts + 1] = name .. ':' .. patch[name] end
 end
 redis.call('SET', KEYS[1], '{' .. table.concat(parts, ',') .. '}', 'EX', ARGV[1])
+link()
 return 'merged'
 `
 

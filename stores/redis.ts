@@ -169,7 +169,8 @@ export class RedisStore extends Store {
    * Apply a request's changes to the record as stored now, in one round trip: a
    * server-side script splices the changed top-level keys into the stored JSON
    * (other keys keep their bytes). A missing record is stored whole, unless
-   * the ID was destroyed within `tombstoneMs` (`'gone'`).
+   * the ID was destroyed within `tombstoneMs` (`'gone'`). A record that names
+   * a user is linked to the user index in the same step.
    */
   merge(sid: string, patch: SessionPatch, callback?: Callback<MergeOutcome>): Promise<MergeOutcome> {
     const work = attempt((): Promise<MergeOutcome> => {
@@ -178,7 +179,7 @@ export class RedisStore extends Store {
       const args: string[] = []
       try {
         whole = JSON.stringify(patch.record)
-        args.push('', patchCookieJson(patch.cookie), whole, String(Object.keys(patch.set).length))
+        args.push('', patchCookieJson(patch.cookie), whole, String(Object.keys(patch.set).length), sid)
         for (const name of Object.keys(patch.set)) args.push(JSON.stringify(name), JSON.stringify(patch.set[name]) ?? 'null')
         for (const name of patch.unset) args.push(JSON.stringify(name))
       } catch (err) {
@@ -188,13 +189,11 @@ export class RedisStore extends Store {
       // An already expired session is removed rather than stored, as set does (index entry and tombstone too).
       if (ttl <= 0) return this.destroy(sid).then(() => 'merged' as const)
       args[0] = String(ttl)
-      const merged = this.script<MergeOutcome>(MERGE, [key, this.tombstonePrefix + sid], args)
-      // The user index (userKey) follows the record's user: linked as set and touch link it.
+      // The user index (userKey) follows the record's user: linked by the same script, as set and touch link it.
       const user = recordMeta(patch.record)?.user
-      if (user === undefined) return merged
-      return merged.then((outcome) =>
-        outcome === 'gone' ? outcome : this.script(TOUCH_LINKED, [key, this.userPrefix + user], [String(ttl), sid]).then(() => outcome)
-      )
+      const keys = [key, this.tombstonePrefix + sid]
+      if (user !== undefined) keys.push(this.userPrefix + user)
+      return this.script<MergeOutcome>(MERGE, keys, args)
     })
     return settle(work, callback)
   }

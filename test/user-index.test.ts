@@ -55,6 +55,23 @@ describe.each(storeNames())('the user index of %s', (name) => {
     expect(await ids(a, 'nobody-at-all')).toEqual([])
   })
 
+  it('links a session that gains or changes its user without a new ID (the save is a merge)', async () => {
+    ours = await makeStore(name as any)
+    const app = await appOn(ours.store)
+    const client = app.client()
+    expect((await client.post('/visit')).body).toBe('1')
+    const sid = client.sid()
+    expect(await ids(client, 'ada')).toEqual([])
+    await client.post('/claim?user=ada')
+    expect(client.sid()).toBe(sid)
+    expect(await ids(client, 'ada')).toEqual([sid])
+    await client.post('/claim?user=bob')
+    expect(await ids(client, 'bob')).toEqual([sid])
+    expect(await ids(client, 'ada')).toEqual([])
+    expect((await client.post('/visit')).body).toBe('2')
+    expect(await ids(client, 'bob')).toEqual([sid])
+  })
+
   it('destroyAll(user, { except }) logs out the other devices, and only them', async () => {
     ours = await makeStore(name as any)
     const app = await appOn(ours.store)

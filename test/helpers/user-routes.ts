@@ -14,6 +14,15 @@ export function userRoutes(express: any, middleware: any) {
     })
   })
   app.post('/logout', (req: any, res: any, next: any) => req.session.destroy((err: any) => (err ? next(err) : res.send('out'))))
+  // A login that keeps the session's ID (no regenerate): the save merges the user into the stored record.
+  app.post('/claim', (req: any, res: any) => {
+    req.session.userId = String(req.query.user)
+    res.send('claimed')
+  })
+  app.post('/visit', (req: any, res: any) => {
+    req.session.visits = (req.session.visits || 0) + 1
+    res.send(String(req.session.visits))
+  })
   app.post('/forget', (req: any, res: any) => {
     delete req.session.userId
     res.send('forgotten')
