@@ -60,6 +60,31 @@ export function scenarioApp(express: any, middleware: any, extra?: (app: any) =>
     req.session.count = 999
     req.session.reload((err: any) => (err ? next(err) : res.send(String(req.session.count))))
   })
+  // Change detection: a nested change in place, the same data assigned anew, a Date, a key order, an undefined.
+  app.get('/cart-add', (req: any, res: any) => {
+    req.session.cart = req.session.cart || { items: [] }
+    req.session.cart.items.push(req.session.cart.items.length + 1)
+    res.send(String(req.session.cart.items.length))
+  })
+  app.get('/cart-same', (req: any, res: any) => {
+    req.session.cart = JSON.parse(JSON.stringify(req.session.cart || { items: [] }))
+    res.send('same')
+  })
+  app.get('/when', (req: any, res: any) => {
+    req.session.when = new Date(0)
+    res.send('then')
+  })
+  app.get('/reorder', (req: any, res: any) => {
+    const count = req.session.count
+    delete req.session.count
+    req.session.count = count
+    res.send('reordered')
+  })
+  app.get('/ghost', (req: any, res: any) => {
+    req.session.ghost = undefined
+    req.session.method = () => 1
+    res.send('boo')
+  })
   app.get('/write-head', (req: any, res: any) => {
     req.session.streamed = true
     res.writeHead(200, { 'content-type': 'text/plain', 'set-cookie': 'other=1' })

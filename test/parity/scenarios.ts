@@ -44,6 +44,11 @@ export const scenarios: Scenario[] = [
   { name: 'garbage cookies', steps: [{ path: '/count', cookie: 'connect.sid=%E0%A4%A' }, { path: '/count', cookie: 'connect.sid=s:' }, { path: '/count', cookie: 'connect.sid=' + 'x'.repeat(4000) }, { path: '/count', cookie: ';;;=;connect.sid' }] },
   { name: 'login regenerates, then redirect sees the data', steps: [{ path: '/count' }, { path: '/login' }, { path: '/whoami' }, { path: '/read' }] },
   { name: 'logout destroys', steps: [{ path: '/count' }, { path: '/logout' }, { path: '/read' }] },
+  {
+    name: 'change detection: nested changes, the same data anew, Dates, key order, values JSON leaves out',
+    options: { resave: false, saveUninitialized: false, cookie: { maxAge: 60_000 } },
+    steps: ['/count', '/cart-add', '/cart-add', '/cart-same', '/when', '/when', '/reorder', '/ghost', '/noop', '/read'].map((path) => ({ path }))
+  },
   { name: 'unset keep', options: { unset: 'keep' }, steps: [{ path: '/count' }, { path: '/unset' }, { path: '/read' }] },
   { name: 'unset destroy', options: { unset: 'destroy' }, steps: [{ path: '/count' }, { path: '/unset' }, { path: '/read' }] },
   { name: 'remember me changes the cookie and stored expiry', steps: [{ path: '/count' }, { path: '/remember' }, { path: '/read' }] },
