@@ -33,11 +33,11 @@ describe('changedKeys / applyPatch / spliceJson', () => {
   it('finds the top-level keys set, changed deeply and deleted, and nothing when the JSON is the same', () => {
     const loaded = { a: 1, b: { c: [1, 2] }, d: 'x', e: null }
     const now = { a: 1, b: { c: [1, 3] }, e: null, f: [] }
-    expect(changesBetween(snapshotOf(loaded), snapshotOf(now), now)).toEqual({ set: { b: { c: [1, 3] }, f: [] }, unset: ['d'] })
-    expect(changesBetween(snapshotOf(loaded), snapshotOf(loaded), loaded)).toEqual({ set: {}, unset: [] })
+    expect(changesBetween(snapshotOf(loaded), snapshotOf(now))).toEqual({ set: { b: { c: [1, 3] }, f: [] }, unset: ['d'] })
+    expect(changesBetween(snapshotOf(loaded), snapshotOf(loaded))).toEqual({ set: {}, unset: [] })
     // Compared as JSON text: the same content in another key order is written again (harmless).
     const reordered = { o: { y: 2, x: 1 } }
-    expect(changesBetween(snapshotOf({ o: { x: 1, y: 2 } }), snapshotOf(reordered), reordered)).toEqual({ set: { o: { y: 2, x: 1 } }, unset: [] })
+    expect(changesBetween(snapshotOf({ o: { x: 1, y: 2 } }), snapshotOf(reordered))).toEqual({ set: { o: { y: 2, x: 1 } }, unset: [] })
   })
 
   it('tells two sessions apart exactly when their JSON (without the cookie) differs', () => {

@@ -615,7 +615,7 @@ export class RequestSession implements SessionHost {
    */
   private write(id: string, session: Session, data: DataSnapshot): Promise<void> {
     if (this.loaded && id === this.originalId) {
-      const changes = changesBetween(this.mergeBase === undefined ? this.original! : this.mergeBase, data, session)
+      const changes = changesBetween(this.mergeBase === undefined ? this.original! : this.mergeBase, data)
       this.mergeBase = data
       const patch = { set: changes.set, unset: changes.unset, cookie: session.cookie as any, record: session as unknown as SessionRecord }
       // The outcome ('gone': nothing written) is of no use here: the merger logs it.

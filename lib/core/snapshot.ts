@@ -15,9 +15,12 @@ import type { KeyChanges } from './changes'
 export class DataSnapshot {
   /** Keys in JSON order, each followed by its value's comparable form: [key, value, key, value...]. */
   readonly entries: unknown[]
+  /** The object the values were read from: the data itself, or what its own `toJSON` gave. */
+  readonly source: any
 
-  constructor(entries: unknown[]) {
+  constructor(entries: unknown[], source: any) {
     this.entries = entries
+    this.source = source
   }
 
   /** Whether `other` holds the same data (the same JSON, key order included). */
@@ -50,13 +53,13 @@ function same(a: unknown, b: unknown): boolean {
 export function snapshotOf(data: object): DataSnapshot {
   const source: any = typeof (data as any).toJSON === 'function' ? (data as any).toJSON('') : data
   const entries: unknown[] = []
-  if (source === null || typeof source !== 'object') return new DataSnapshot(entries)
+  if (source === null || typeof source !== 'object') return new DataSnapshot(entries, {})
   for (const key of Object.keys(source)) {
     if (key === 'cookie') continue
     const value = comparable(source[key], key)
     if (value !== SKIP) entries.push(key, value)
   }
-  return new DataSnapshot(entries)
+  return new DataSnapshot(entries, source)
 }
 
 /** How JSON would write `value` under `key`, in a form `same` compares; SKIP when JSON leaves the key out. */
@@ -84,15 +87,16 @@ function comparable(value: unknown, key: string): unknown {
 }
 
 /**
- * The keys `current` set or changed against `base`, with `data`'s values for
- * them, and the keys it no longer has: a request's changes, for a merge.
+ * The keys `current` set or changed against `base`, with their values as
+ * `current` read them, and the keys it no longer has: a request's changes,
+ * for a merge.
  */
-export function changesBetween(base: DataSnapshot, current: DataSnapshot, data: object): KeyChanges {
+export function changesBetween(base: DataSnapshot, current: DataSnapshot): KeyChanges {
   const set: Record<string, unknown> = {}
   const unset: string[] = []
   const before = base.entries
   const after = current.entries
-  const source: any = typeof (data as any).toJSON === 'function' ? (data as any).toJSON('') : data
+  const source = current.source
   // Sessions have a few keys: a scan of the other list allocates less than a Map.
   for (let i = 0; i < after.length; i += 2) {
     const at = indexOfKey(before, after[i])
